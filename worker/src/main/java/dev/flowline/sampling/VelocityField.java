@@ -1,0 +1,18 @@
+package dev.flowline.sampling;
+
+/**
+ * A batched velocity field v(x, t, c) of a flow-matching model, in Flowline's time convention:
+ * t = 0 is noise, t = 1 is data.
+ *
+ * <p>Every argument is a contiguous row-major buffer so that a batch is one copy in and one copy out:
+ * {@code x} and {@code out} hold {@code rows * dim} floats, {@code t} and {@code labels} hold {@code rows}
+ * entries (only the first {@code rows} entries are read, so callers may reuse larger buffers).
+ * A label of {@link #NO_LABEL} asks for the unconditional (null-class) velocity.
+ */
+@FunctionalInterface
+public interface VelocityField {
+    /** The label of an unconditional row (classifier-free guidance's null class). */
+    int NO_LABEL = -1;
+
+    void velocity(int rows, float[] x, float[] t, int[] labels, float[] out);
+}
