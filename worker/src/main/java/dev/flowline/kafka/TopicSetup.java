@@ -1,0 +1,74 @@
+package dev.flowline.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+/**
+ * Creates topics for development and demos, and waits until every partition has a leader.
+ *
+ * <p>Why wait: producing right after createTopics() sometimes wedged the idempotent producer
+ * (NOT_LEADER_OR_FOLLOWER, then OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout). In production,
+ * operators create topics; this helper is for the embedded broker and tests.
+ */
+public final class TopicSetup {
+    private TopicSetup() {}
+
+    /** Creates the topics that do not exist yet and waits until all of them have a leader on every partition. */
+    public static void ensureTopics(Admin admin, Collection<NewTopic> topics, Duration timeout)
+            throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<String> existing = get(admin.listTopics().names(), deadline);
+        var missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
+        if (!missing.isEmpty()) {
+            try {
+                admin.createTopics(missing).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) throw new IllegalStateException("creating topics failed", e.getCause());
+            }
+        }
+        Set<String> names = topics.stream().map(NewTopic::name).collect(Collectors.toSet());
+        awaitLeaders(admin, names, deadline);
+    }
+
+    private static void awaitLeaders(Admin admin, Set<String> names, long deadline) throws InterruptedException, TimeoutException {
+        while (true) {
+            try {
+                Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames()
+                        .get(remaining(deadline), TimeUnit.NANOSECONDS);
+                boolean ready = d.size() == names.size() && d.values().stream()
+                        .flatMap(t -> t.partitions().stream())
+                        .map(TopicPartitionInfo::leader)
+                        .allMatch(l -> l != null && !l.isEmpty());
+                if (ready) return;
+            } catch (ExecutionException e) {
+                // UnknownTopicOrPartition right after creation: metadata not propagated yet.
+            }
+            if (System.nanoTime() > deadline) throw new TimeoutException("topics " + names + " have no leader yet");
+            Thread.sleep(50);
+        }
+    }
+
+    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> f, long deadline) throws InterruptedException, TimeoutException {
+        try {
+            return f.get(remaining(deadline), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Kafka admin call failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(1, deadline - System.nanoTime());
+    }
+}
