@@ -1,0 +1,18 @@
+package dev.flowline.batching;
+
+/**
+ * One model call, for telemetry.
+ *
+ * @param groupKey    compatibility key (model and sample shape)
+ * @param rows        rows in the call
+ * @param samples     distinct samples in the call
+ * @param jobs        distinct jobs in the call
+ * @param modelNanos  time inside the model call
+ * @param waitNanos   time spent in the maxDelay window before the call
+ * @param copyNanos   time stacking inputs and scattering outputs
+ * @param queuedJobs  jobs waiting for admission to the active set after the call
+ * @param activeSamples samples active after the call
+ */
+public record BatchRecord(String groupKey, int rows, int samples, int jobs, long modelNanos, long waitNanos,
+                          long copyNanos, int queuedJobs, int activeSamples) {
+}

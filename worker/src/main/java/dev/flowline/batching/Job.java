@@ -1,0 +1,76 @@
+package dev.flowline.batching;
+
+import dev.flowline.sampling.SampleState;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A job as the scheduler sees it: N sample states of one model. Built at the Kafka edge from a validated request.
+ * Required: jobId, model, samples. Optional: priority (0), deadline (none), progress (off), attachment (caller data
+ * handed back untouched in the outcome, e.g. the Kafka record's partition and offset).
+ */
+public final class Job {
+    private final String jobId;
+    private final String model;
+    private final List<SampleState> samples;
+    private final int priority;
+    private final Instant deadline;
+    private final boolean progress;
+    private final Object attachment;
+
+    private Job(Builder b) {
+        this.jobId = b.jobId;
+        this.model = b.model;
+        this.samples = List.copyOf(b.samples);
+        this.priority = b.priority;
+        this.deadline = b.deadline;
+        this.progress = b.progress;
+        this.attachment = b.attachment;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String jobId() { return jobId; }
+    public String model() { return model; }
+    public List<SampleState> samples() { return samples; }
+    public int priority() { return priority; }
+    /** Null when the job has no deadline. */
+    public Instant deadline() { return deadline; }
+    public boolean progress() { return progress; }
+    public Object attachment() { return attachment; }
+
+    @Override
+    public String toString() {
+        return "Job[" + jobId + " model=" + model + " samples=" + samples.size() + " priority=" + priority + "]";
+    }
+
+    public static final class Builder {
+        private String jobId;
+        private String model;
+        private List<SampleState> samples;
+        private int priority;
+        private Instant deadline;
+        private boolean progress;
+        private Object attachment;
+
+        public Builder setJobId(String jobId) { this.jobId = jobId; return this; }
+        public Builder setModel(String model) { this.model = model; return this; }
+        public Builder setSamples(List<SampleState> samples) { this.samples = samples; return this; }
+        public Builder optPriority(int priority) { this.priority = priority; return this; }
+        public Builder optDeadline(Instant deadline) { this.deadline = deadline; return this; }
+        public Builder optProgress(boolean progress) { this.progress = progress; return this; }
+        public Builder optAttachment(Object attachment) { this.attachment = attachment; return this; }
+
+        public Job build() {
+            Objects.requireNonNull(jobId, "jobId");
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(samples, "samples");
+            if (samples.isEmpty()) throw new IllegalArgumentException("job " + jobId + " has no samples");
+            return new Job(this);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.flowline.batching;
+
+/**
+ * Callbacks from the scheduler. They run on the scheduler's device thread: implementations hand work to their own
+ * threads (e.g. a Vert.x context) and return quickly.
+ */
+public interface SchedulerListener {
+    /** Exactly once per accepted job. */
+    void onCompleted(JobOutcome outcome);
+
+    /** For jobs that asked for progress, after each tick that advanced them (throttling is the caller's concern). */
+    default void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone) {}
+
+    /** Room again after a REJECTED_FULL, once load fell below the low watermark. */
+    default void onCapacityAvailable() {}
+
+    /** After each model call (for telemetry and metrics). */
+    default void onBatch(BatchRecord batch) {}
+}
