@@ -1,0 +1,61 @@
+package dev.flowline.config;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How the worker talks to Kafka.
+ *
+ * @param bootstrapServers          broker list
+ * @param groupId                   consumer group of the jobs topic
+ * @param groupProtocol             {@code consumer} (KIP-848, default) or {@code classic}
+ * @param commitInterval            how often done offsets are committed
+ * @param pollTimeout               the consumer's poll timeout; commits wait for the poll in progress, so keep it short
+ * @param maxOutstandingPerPartition received-but-unfinished records above which a partition is paused
+ * @param revokeGrace               how long in-flight jobs of a revoked partition may finish before they are abandoned
+ * @param properties                any Kafka client property, applied to every client (SASL, SSL, timeouts...)
+ */
+public record KafkaOptions(String bootstrapServers, String groupId, String groupProtocol, Duration commitInterval,
+                           Duration pollTimeout, int maxOutstandingPerPartition, Duration revokeGrace,
+                           Map<String, String> properties) {
+
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+    public static final String DEFAULT_GROUP_ID = "flowline-workers";
+    public static final String DEFAULT_GROUP_PROTOCOL = "consumer";
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 1000;
+    public static final long DEFAULT_POLL_TIMEOUT_MS = 100;
+    public static final int DEFAULT_MAX_OUTSTANDING_PER_PARTITION = 1000;
+    public static final long DEFAULT_REVOKE_GRACE_MS = 2000;
+
+    public KafkaOptions {
+        Objects.requireNonNull(bootstrapServers, "kafka.bootstrapServers");
+        Objects.requireNonNull(groupId, "kafka.groupId");
+        if (!groupProtocol.equals("consumer") && !groupProtocol.equals("classic")) {
+            throw new ConfigException("kafka.groupProtocol", groupProtocol, "must be consumer or classic");
+        }
+        if (maxOutstandingPerPartition < 1) {
+            throw new ConfigException("kafka.maxOutstandingPerPartition", maxOutstandingPerPartition, "must be >= 1");
+        }
+        properties = Map.copyOf(properties);
+    }
+
+    public static KafkaOptions defaults(String bootstrapServers) {
+        return new KafkaOptions(bootstrapServers, DEFAULT_GROUP_ID, DEFAULT_GROUP_PROTOCOL,
+                Duration.ofMillis(DEFAULT_COMMIT_INTERVAL_MS), Duration.ofMillis(DEFAULT_POLL_TIMEOUT_MS),
+                DEFAULT_MAX_OUTSTANDING_PER_PARTITION, Duration.ofMillis(DEFAULT_REVOKE_GRACE_MS), Map.of());
+    }
+
+    public KafkaOptions withGroupId(String v) { return new KafkaOptions(bootstrapServers, v, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
+    public KafkaOptions withGroupProtocol(String v) { return new KafkaOptions(bootstrapServers, groupId, v, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
+    public KafkaOptions withMaxOutstandingPerPartition(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, v, revokeGrace, properties); }
+    public KafkaOptions withRevokeGrace(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, v, properties); }
+    public KafkaOptions withProperties(Map<String, String> v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, v); }
+
+    @Override
+    public String toString() {
+        return "KafkaOptions[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", groupProtocol=" + groupProtocol
+                + ", commitInterval=" + commitInterval + ", pollTimeout=" + pollTimeout + ", maxOutstandingPerPartition="
+                + maxOutstandingPerPartition + ", revokeGrace=" + revokeGrace + ", properties=" + Secrets.masked(properties) + "]";
+    }
+}

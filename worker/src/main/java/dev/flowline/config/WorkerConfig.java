@@ -1,0 +1,162 @@
+package dev.flowline.config;
+
+import dev.flowline.batching.BatchingMode;
+import dev.flowline.batching.DeadlinePolicy;
+import dev.flowline.batching.SchedulerOptions;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import static dev.flowline.config.ConfigDef.Type.BOOLEAN;
+import static dev.flowline.config.ConfigDef.Type.INT;
+import static dev.flowline.config.ConfigDef.Type.LIST;
+import static dev.flowline.config.ConfigDef.Type.LONG;
+import static dev.flowline.config.ConfigDef.Type.MAP;
+import static dev.flowline.config.ConfigDef.Type.STRING;
+import static dev.flowline.config.ConfigDef.atLeast;
+import static dev.flowline.config.ConfigDef.between;
+import static dev.flowline.config.ConfigDef.nonBlank;
+import static dev.flowline.config.ConfigDef.oneOf;
+
+/**
+ * The whole worker configuration: one validated options object per component. Every key is declared once in
+ * {@link #DEF} (doc, type, default, validator); {@link #load} reads a YAML/JSON file and the environment.
+ */
+public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOptions topics, SchedulerOptions batching,
+                           ModelOptions models, LimitOptions limits, HttpOptions http, TelemetryOptions telemetry) {
+
+    public WorkerConfig {
+        Objects.requireNonNull(worker);
+        Objects.requireNonNull(kafka);
+        Objects.requireNonNull(topics);
+        Objects.requireNonNull(batching);
+        Objects.requireNonNull(models);
+        Objects.requireNonNull(limits);
+        Objects.requireNonNull(http);
+        Objects.requireNonNull(telemetry);
+    }
+
+    /** Every key of the worker. */
+    public static final ConfigDef DEF = new ConfigDef()
+            .define("worker.id", STRING, null, "Worker id written into every result, dead letter and telemetry event; default hostname-pid.")
+            .define("worker.drainTimeoutMs", LONG, WorkerOptions.DEFAULT_DRAIN_TIMEOUT_MS, atLeast(0),
+                    "On SIGTERM: how long in-flight jobs may finish before the rest is abandoned (and redelivered to another worker).")
+
+            .define("kafka.bootstrapServers", STRING, KafkaOptions.DEFAULT_BOOTSTRAP_SERVERS, nonBlank(), "Kafka bootstrap servers.")
+            .define("kafka.groupId", STRING, KafkaOptions.DEFAULT_GROUP_ID, nonBlank(), "Consumer group of the jobs topic; every worker of one deployment uses the same.")
+            .define("kafka.groupProtocol", STRING, KafkaOptions.DEFAULT_GROUP_PROTOCOL, oneOf("consumer", "classic"),
+                    "Group protocol: consumer (KIP-848, broker-side assignment) or classic (cooperative-sticky).")
+            .define("kafka.commitIntervalMs", LONG, KafkaOptions.DEFAULT_COMMIT_INTERVAL_MS, atLeast(10),
+                    "How often the highest contiguous done offset of each partition is committed.")
+            .define("kafka.pollTimeoutMs", LONG, KafkaOptions.DEFAULT_POLL_TIMEOUT_MS, between(1, 5000),
+                    "Consumer poll timeout. Commits and pauses wait for the poll in progress, so keep it short.")
+            .define("kafka.maxOutstandingPerPartition", INT, KafkaOptions.DEFAULT_MAX_OUTSTANDING_PER_PARTITION, atLeast(1),
+                    "Records of one partition received and not yet done, above which that partition is paused.")
+            .define("kafka.revokeGraceMs", LONG, KafkaOptions.DEFAULT_REVOKE_GRACE_MS, between(0, 60_000),
+                    "On revoke: how long in-flight jobs of the revoked partitions may finish before they are abandoned.")
+            .define("kafka.properties", MAP, Map.of(),
+                    "Any Kafka client property (e.g. security.protocol, sasl.mechanism, sasl.jaas.config, ssl.*), applied to every client. Secret-looking values are never logged.")
+
+            .define("topics.prefix", STRING, TopicOptions.DEFAULT_PREFIX, "Prefix of every topic name.")
+            .define("topics.jobs", STRING, "jobs", nonBlank(), "Jobs in (GenerationRequest, keyed by job id); read by the consumer group.")
+            .define("topics.results", STRING, "results", nonBlank(), "Results out (GenerationResult, keyed by job id).")
+            .define("topics.progress", STRING, "progress", nonBlank(), "Progress events out (ProgressEvent, keyed by job id).")
+            .define("topics.telemetry", STRING, "telemetry", nonBlank(), "Telemetry out (TelemetryEvent, keyed by worker id).")
+            .define("topics.deadLetter", STRING, "dead-letter", nonBlank(), "Records that are not valid jobs (DeadLetter, with the original bytes).")
+            .define("topics.control", STRING, "control", nonBlank(), "Control commands in (ControlCommand); every worker reads all partitions.")
+            .define("topics.partitions", INT, TopicOptions.DEFAULT_PARTITIONS, atLeast(1), "Partitions of topics created by --create-topics.")
+            .define("topics.replicationFactor", INT, (int) TopicOptions.DEFAULT_REPLICATION_FACTOR, between(1, 32), "Replication factor of topics created by --create-topics.")
+
+            .define("batching.mode", STRING, SchedulerOptions.DEFAULT_MODE.name(), oneOf(BatchingMode.class),
+                    "CONTINUOUS (step-level), REQUEST (whole jobs batched, the baseline) or NONE.")
+            .define("batching.maxBatchRows", INT, SchedulerOptions.DEFAULT_MAX_BATCH_ROWS, atLeast(2), "Most rows in one model call; a guided evaluation takes two.")
+            .define("batching.maxDelayMicros", LONG, SchedulerOptions.DEFAULT_MAX_DELAY_MICROS, atLeast(0), "How long an under-full batch may wait for company.")
+            .define("batching.maxActiveSamples", INT, SchedulerOptions.DEFAULT_MAX_ACTIVE_SAMPLES, atLeast(1), "Samples integrated at once; other admitted jobs wait in the queue.")
+            .define("batching.maxJobsInFlight", INT, SchedulerOptions.DEFAULT_MAX_JOBS_IN_FLIGHT, atLeast(1), "Admitted jobs (queued + running) above which intake pauses.")
+            .define("batching.resumeBelowJobs", INT, null, atLeast(1), "Intake resumes when in-flight jobs fall below this; default half of maxJobsInFlight.")
+            .define("batching.deadlinePolicy", STRING, SchedulerOptions.DEFAULT_DEADLINE_POLICY.name(), oneOf(DeadlinePolicy.class),
+                    "ANYTIME: late jobs expire even mid-flight; BEFORE_START: only before their first evaluation.")
+            .define("batching.agingMillisPerLevel", LONG, SchedulerOptions.DEFAULT_AGING_MILLIS_PER_LEVEL, atLeast(1), "Waiting this long raises a job's effective priority by one.")
+
+            .define("models.dirs", LIST, List.of(), "Directories searched for model manifests (flowline-model.json).")
+            .define("models.builtin", BOOLEAN, true, "Also serve the built-in demo models.")
+
+            .define("limits.maxSamples", INT, LimitOptions.DEFAULT_MAX_SAMPLES, atLeast(1), "Most samples one job may ask for.")
+            .define("limits.maxSteps", INT, LimitOptions.DEFAULT_MAX_STEPS, atLeast(1), "Most solver steps (or NFE budget) one job may ask for.")
+            .define("limits.maxMetadataBytes", INT, LimitOptions.DEFAULT_MAX_METADATA_BYTES, atLeast(0), "Most UTF-8 bytes of a job's metadata map (keys and values).")
+            .define("limits.maxResultBytes", INT, LimitOptions.DEFAULT_MAX_RESULT_BYTES, atLeast(1024),
+                    "Largest encoded result record; a larger result fails its job with RESULT_TOO_LARGE. Keep below the producer's max.request.size.")
+
+            .define("http.enabled", BOOLEAN, true, "Serve /metrics, /health and /ready.")
+            .define("http.host", STRING, HttpOptions.DEFAULT_HOST, nonBlank(), "Address the HTTP endpoint binds to (0.0.0.0 to expose it, e.g. in a container).")
+            .define("http.port", INT, HttpOptions.DEFAULT_PORT, between(0, 65535), "Port of the HTTP endpoint; 0 picks a free one.")
+
+            .define("telemetry.enabled", BOOLEAN, true, "Send telemetry events to the telemetry topic.")
+            .define("telemetry.intervalMs", LONG, TelemetryOptions.DEFAULT_INTERVAL_MS, atLeast(10), "Batch statistics are aggregated over this interval into one event.")
+            .define("telemetry.jobEvents", BOOLEAN, true, "Send one JobCompleted telemetry event per job.")
+            .define("telemetry.progressIntervalMs", LONG, TelemetryOptions.DEFAULT_PROGRESS_INTERVAL_MS, atLeast(0),
+                    "At most one progress event per job per interval (the final one always goes out).");
+
+    /** Defaults for everything, with the given bootstrap servers. */
+    public static WorkerConfig defaults(String bootstrapServers) {
+        return from(DEF.parse(Map.of("kafka.bootstrapServers", bootstrapServers)));
+    }
+
+    /** Reads a YAML/JSON file (null for none) and the environment, validates and builds the options. */
+    public static WorkerConfig load(Path file, Map<String, String> env) {
+        return from(DEF.parse(new ConfigLoader(DEF).load(file, env)));
+    }
+
+    /** Builds the options from parsed values; cross-field rules are checked here and name the key. */
+    @SuppressWarnings("unchecked")
+    public static WorkerConfig from(Map<String, Object> v) {
+        String id = (String) v.get("worker.id");
+        WorkerOptions worker = new WorkerOptions(id == null || id.isBlank() ? WorkerOptions.defaultId() : id, ms(v, "worker.drainTimeoutMs"));
+        KafkaOptions kafka = new KafkaOptions((String) v.get("kafka.bootstrapServers"), (String) v.get("kafka.groupId"),
+                (String) v.get("kafka.groupProtocol"), ms(v, "kafka.commitIntervalMs"), ms(v, "kafka.pollTimeoutMs"),
+                (Integer) v.get("kafka.maxOutstandingPerPartition"), ms(v, "kafka.revokeGraceMs"),
+                (Map<String, String>) v.get("kafka.properties"));
+        TopicOptions topics = new TopicOptions((String) v.get("topics.prefix"), (String) v.get("topics.jobs"),
+                (String) v.get("topics.results"), (String) v.get("topics.progress"), (String) v.get("topics.telemetry"),
+                (String) v.get("topics.deadLetter"), (String) v.get("topics.control"), (Integer) v.get("topics.partitions"),
+                (short) (int) (Integer) v.get("topics.replicationFactor"));
+        int maxJobs = (Integer) v.get("batching.maxJobsInFlight");
+        Integer resume = (Integer) v.get("batching.resumeBelowJobs");
+        if (resume != null && resume > maxJobs) {
+            throw new ConfigException("batching.resumeBelowJobs", resume, "must be <= batching.maxJobsInFlight (" + maxJobs + ")");
+        }
+        SchedulerOptions batching = new SchedulerOptions(BatchingMode.valueOf((String) v.get("batching.mode")),
+                (Integer) v.get("batching.maxBatchRows"), (Long) v.get("batching.maxDelayMicros"),
+                (Integer) v.get("batching.maxActiveSamples"), maxJobs, resume == null ? Math.max(1, maxJobs / 2) : resume,
+                DeadlinePolicy.valueOf((String) v.get("batching.deadlinePolicy")), (Long) v.get("batching.agingMillisPerLevel"));
+        ModelOptions models = new ModelOptions(((List<String>) v.get("models.dirs")).stream().map(Path::of).toList(),
+                (Boolean) v.get("models.builtin"));
+        LimitOptions limits = new LimitOptions((Integer) v.get("limits.maxSamples"), (Integer) v.get("limits.maxSteps"),
+                (Integer) v.get("limits.maxMetadataBytes"), (Integer) v.get("limits.maxResultBytes"));
+        String maxRequest = kafka.properties().get("max.request.size");
+        if (maxRequest != null && limits.maxResultBytes() > Integer.parseInt(maxRequest.strip())) {
+            throw new ConfigException("limits.maxResultBytes", limits.maxResultBytes(),
+                    "must not exceed kafka.properties.max.request.size (" + maxRequest.strip() + ")");
+        }
+        HttpOptions http = new HttpOptions((Boolean) v.get("http.enabled"), (String) v.get("http.host"), (Integer) v.get("http.port"));
+        TelemetryOptions telemetry = new TelemetryOptions((Boolean) v.get("telemetry.enabled"), ms(v, "telemetry.intervalMs"),
+                (Boolean) v.get("telemetry.jobEvents"), ms(v, "telemetry.progressIntervalMs"));
+        return new WorkerConfig(worker, kafka, topics, batching, models, limits, http, telemetry);
+    }
+
+    private static Duration ms(Map<String, Object> v, String key) {
+        return Duration.ofMillis((Long) v.get(key));
+    }
+
+    public WorkerConfig withKafka(KafkaOptions k) { return new WorkerConfig(worker, k, topics, batching, models, limits, http, telemetry); }
+    public WorkerConfig withTopics(TopicOptions t) { return new WorkerConfig(worker, kafka, t, batching, models, limits, http, telemetry); }
+    public WorkerConfig withBatching(SchedulerOptions b) { return new WorkerConfig(worker, kafka, topics, b, models, limits, http, telemetry); }
+    public WorkerConfig withModels(ModelOptions m) { return new WorkerConfig(worker, kafka, topics, batching, m, limits, http, telemetry); }
+    public WorkerConfig withLimits(LimitOptions l) { return new WorkerConfig(worker, kafka, topics, batching, models, l, http, telemetry); }
+    public WorkerConfig withHttp(HttpOptions h) { return new WorkerConfig(worker, kafka, topics, batching, models, limits, h, telemetry); }
+    public WorkerConfig withTelemetry(TelemetryOptions t) { return new WorkerConfig(worker, kafka, topics, batching, models, limits, http, t); }
+    public WorkerConfig withWorker(WorkerOptions w) { return new WorkerConfig(w, kafka, topics, batching, models, limits, http, telemetry); }
+}
