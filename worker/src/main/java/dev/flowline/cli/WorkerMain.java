@@ -1,10 +1,153 @@
 package dev.flowline.cli;
 
-/** Entry point of flowline-worker.jar. */
-public final class WorkerMain {
-    private WorkerMain() {}
+import dev.flowline.config.ConfigException;
+import dev.flowline.config.WorkerConfig;
+import dev.flowline.kafka.FlowlineWorker;
+import dev.flowline.kafka.KafkaClients;
+import dev.flowline.kafka.TopicSetup;
+import dev.flowline.kafka.broker.EmbeddedKafkaBroker;
+import dev.flowline.model.ModelRegistry;
+import dev.flowline.model.ModelRegistryOptions;
+import dev.flowline.schema.MessageCodec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Entry point of flowline-worker.jar: {@code run} serves jobs, {@code config} documents every configuration key. */
+@Command(name = "flowline-worker", mixinStandardHelpOptions = true, version = "flowline-worker 0.1.0",
+        description = "Serves flow-matching models behind Kafka: reads jobs, batches model calls, publishes results.",
+        subcommands = {WorkerMain.Run.class, WorkerMain.ConfigCommand.class})
+public final class WorkerMain implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
     public static void main(String[] args) {
-        System.out.println("flowline-worker: not yet implemented");
+        MessageCodec.standard(); // trusts the generated Avro classes before any is built
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new WorkerMain());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException) {
+                cmd.getErr().println("configuration error: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cl;
+    }
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(System.out);
+        return 0;
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Runs a worker until SIGTERM, then drains (finishes in-flight jobs, commits) and exits 0.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON configuration file (see `config`); FLOWLINE_* environment variables override it.")
+        Path config;
+
+        @Option(names = "--embedded", description = "Start an embedded single-node Kafka broker on 127.0.0.1 and use it (implies --create-topics).")
+        boolean embedded;
+
+        @Option(names = "--create-topics", description = "Create the worker's topics if missing (development and demos; production topics are the operator's).")
+        boolean createTopics;
+
+        @Override
+        public Integer call() throws Exception {
+            WorkerConfig cfg = WorkerConfig.load(config, System.getenv());
+            EmbeddedKafkaBroker broker = null;
+            if (embedded) {
+                broker = EmbeddedKafkaBroker.start();
+                cfg = cfg.withKafka(cfg.kafka().withBootstrapServers(broker.bootstrapServers()));
+                System.out.println("embedded Kafka broker on " + broker.bootstrapServers());
+            }
+            if (embedded || createTopics) createTopics(cfg);
+            ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(cfg.models().dirs(), cfg.models().builtin(), null, null, null));
+            FlowlineWorker worker;
+            try {
+                worker = FlowlineWorker.start(cfg, registry);
+            } catch (RuntimeException e) {
+                registry.close();
+                if (broker != null) broker.close();
+                throw e;
+            }
+            CountDownLatch forever = new CountDownLatch(1);
+            EmbeddedKafkaBroker ownedBroker = broker;
+            long drainMillis = cfg.worker().drainTimeout().toMillis();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                int code = 0;
+                try {
+                    worker.drain().get(drainMillis + 30_000, TimeUnit.MILLISECONDS);
+                    log.info("worker drained, exiting");
+                } catch (Exception e) {
+                    log.error("drain failed", e);
+                    code = 1;
+                }
+                registry.close();
+                if (ownedBroker != null) ownedBroker.close();
+                // A JVM stopped by SIGTERM exits 143 once its hooks finish; halting here makes a clean drain exit 0.
+                Runtime.getRuntime().halt(code);
+            }, "flowline-drain"));
+            forever.await();
+            return 0;
+        }
+    }
+
+    /** Creates the configured topics (partitions and replication from {@code topics.*}) and waits for their leaders. */
+    static void createTopics(WorkerConfig cfg) throws Exception {
+        var t = cfg.topics();
+        List<NewTopic> topics = t.allTopics().stream()
+                .map(name -> new NewTopic(name, name.equals(t.controlTopic()) ? 1 : t.partitions(), t.replicationFactor())
+                        .configs(topicConfigs(name, cfg)))
+                .toList();
+        try (Admin admin = Admin.create(KafkaClients.admin(cfg.kafka(), cfg.worker().id() + "-admin"))) {
+            TopicSetup.ensureTopics(admin, topics, Duration.ofSeconds(60));
+        }
+        log.info("topics ready: {}", t.allTopics());
+    }
+
+    /** Retention per topic kind (see worker/TOPICS.md). */
+    static Map<String, String> topicConfigs(String name, WorkerConfig cfg) {
+        var t = cfg.topics();
+        if (name.equals(t.progressTopic()) || name.equals(t.controlTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofHours(1).toMillis()));
+        if (name.equals(t.telemetryTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofDays(3).toMillis()));
+        if (name.equals(t.deadLetterTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofDays(14).toMillis()));
+        if (name.equals(t.resultsTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis()),
+                "max.message.bytes", String.valueOf(Math.max(1_048_588, cfg.limits().maxResultBytes() + 4096)));
+        return Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis()));
+    }
+
+    @Command(name = "config", mixinStandardHelpOptions = true,
+            description = "Prints every configuration key with its type, default, valid values, environment variable and doc; with --check FILE, validates a file and prints the effective configuration (secrets hidden).")
+    static final class ConfigCommand implements Callable<Integer> {
+        @Option(names = "--check", paramLabel = "FILE", description = "Validate this file (with the environment) instead.")
+        Path check;
+
+        @Override
+        public Integer call() {
+            if (check != null) {
+                WorkerConfig cfg = WorkerConfig.load(check, System.getenv());
+                System.out.println(check + ": OK");
+                System.out.println(cfg);
+                return 0;
+            }
+            System.out.print(WorkerConfig.DEF.toReference());
+            return 0;
+        }
     }
 }

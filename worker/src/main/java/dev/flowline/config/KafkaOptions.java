@@ -46,6 +46,8 @@ public record KafkaOptions(String bootstrapServers, String groupId, String group
                 DEFAULT_MAX_OUTSTANDING_PER_PARTITION, Duration.ofMillis(DEFAULT_REVOKE_GRACE_MS), Map.of());
     }
 
+    public KafkaOptions withBootstrapServers(String v) { return new KafkaOptions(v, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
+    public KafkaOptions withCommitInterval(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, v, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
     public KafkaOptions withGroupId(String v) { return new KafkaOptions(bootstrapServers, v, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
     public KafkaOptions withGroupProtocol(String v) { return new KafkaOptions(bootstrapServers, groupId, v, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
     public KafkaOptions withMaxOutstandingPerPartition(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, v, revokeGrace, properties); }

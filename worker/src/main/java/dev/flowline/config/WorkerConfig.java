@@ -85,7 +85,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
             .define("models.builtin", BOOLEAN, true, "Also serve the built-in demo models.")
 
             .define("limits.maxSamples", INT, LimitOptions.DEFAULT_MAX_SAMPLES, atLeast(1), "Most samples one job may ask for.")
-            .define("limits.maxSteps", INT, LimitOptions.DEFAULT_MAX_STEPS, atLeast(1), "Most solver steps (or NFE budget) one job may ask for.")
+            .define("limits.maxSteps", INT, LimitOptions.DEFAULT_MAX_STEPS, atLeast(1), "Most time-grid steps one job may ask for.")
+            .define("limits.maxNfe", INT, LimitOptions.DEFAULT_MAX_NFE, atLeast(1), "Most network evaluations per sample (fixed-step cost, nfeBudget, adaptive solvers' cap).")
             .define("limits.maxMetadataBytes", INT, LimitOptions.DEFAULT_MAX_METADATA_BYTES, atLeast(0), "Most UTF-8 bytes of a job's metadata map (keys and values).")
             .define("limits.maxResultBytes", INT, LimitOptions.DEFAULT_MAX_RESULT_BYTES, atLeast(1024),
                     "Largest encoded result record; a larger result fails its job with RESULT_TOO_LARGE. Keep below the producer's max.request.size.")
@@ -135,7 +136,7 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         ModelOptions models = new ModelOptions(((List<String>) v.get("models.dirs")).stream().map(Path::of).toList(),
                 (Boolean) v.get("models.builtin"));
         LimitOptions limits = new LimitOptions((Integer) v.get("limits.maxSamples"), (Integer) v.get("limits.maxSteps"),
-                (Integer) v.get("limits.maxMetadataBytes"), (Integer) v.get("limits.maxResultBytes"));
+                (Integer) v.get("limits.maxNfe"), (Integer) v.get("limits.maxMetadataBytes"), (Integer) v.get("limits.maxResultBytes"));
         String maxRequest = kafka.properties().get("max.request.size");
         if (maxRequest != null && limits.maxResultBytes() > Integer.parseInt(maxRequest.strip())) {
             throw new ConfigException("limits.maxResultBytes", limits.maxResultBytes(),

@@ -1,0 +1,242 @@
+package dev.flowline.kafka;
+
+import dev.flowline.batching.BatchRecord;
+import dev.flowline.batching.Job;
+import dev.flowline.batching.JobOutcome;
+import dev.flowline.batching.ModelProvider;
+import dev.flowline.batching.Scheduler;
+import dev.flowline.batching.SchedulerListener;
+import dev.flowline.config.WorkerConfig;
+import dev.flowline.model.ModelInfo;
+import dev.flowline.model.ModelRegistry;
+import dev.flowline.schema.MessageCodec;
+import dev.flowline.telemetry.HttpEndpoint;
+import dev.flowline.telemetry.TelemetryVerticle;
+import dev.flowline.telemetry.WorkerMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One worker process: Vert.x with Micrometer metrics, the scheduler, and the verticles around it
+ * ({@link IntakeVerticle}, {@link ResultPublisher}, {@link ControlVerticle}, {@link TelemetryVerticle},
+ * {@link HttpEndpoint}). {@link #start} blocks until the worker consumes; {@link #drain} is the graceful stop
+ * (SIGTERM), {@link #kill} the abrupt one (a crash, as far as Kafka can tell).
+ */
+public final class FlowlineWorker {
+    private static final Logger log = LoggerFactory.getLogger(FlowlineWorker.class);
+
+    private final WorkerConfig config;
+    private final Vertx vertx;
+    private final PrometheusMeterRegistry prometheus;
+    private final WorkerMetrics metrics;
+    private final Scheduler scheduler;
+    private final OutputPublisher publisher;
+    private final IntakeVerticle intake;
+    private final ResultPublisher results;
+    private final ControlVerticle control;
+    private final TelemetryVerticle telemetry;
+    private final HttpEndpoint http;
+    private volatile boolean modelsLoaded;
+    private volatile boolean stopped;
+    private String telemetryDeployment;
+    private KafkaClientMetrics consumerMetrics;
+
+    private FlowlineWorker(WorkerConfig config, ModelRegistry registry) {
+        this.config = config;
+        String workerId = config.worker().id();
+        this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        prometheus.config().commonTags("worker", workerId);
+        this.vertx = Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(prometheus))
+                .build();
+        this.metrics = new WorkerMetrics(prometheus);
+        MessageCodec codec = MessageCodec.standard();
+        var topics = config.topics();
+        this.publisher = new OutputPublisher(vertx, KafkaClients.producer(config.kafka(), workerId + "-out"));
+        this.telemetry = new TelemetryVerticle(config.telemetry(), topics.telemetryTopic(), workerId, codec, publisher::send);
+        CancelRegistry cancels = CancelRegistry.defaults();
+
+        // The scheduler calls back on its device thread; each target hops to its own context.
+        IntakeVerticle[] intakeRef = new IntakeVerticle[1];
+        ResultPublisher[] resultsRef = new ResultPublisher[1];
+        SchedulerListener listener = new SchedulerListener() {
+            @Override
+            public void onCompleted(JobOutcome outcome) {
+                resultsRef[0].completed(outcome);
+            }
+
+            @Override
+            public void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone) {
+                resultsRef[0].progress(job, stepsDone, totalSteps, samplesDone);
+            }
+
+            @Override
+            public void onCapacityAvailable() {
+                intakeRef[0].capacityAvailable();
+            }
+
+            @Override
+            public void onBatch(BatchRecord batch) {
+                metrics.batch(batch);
+                telemetry.batch(batch);
+            }
+        };
+        ModelProvider models = name -> registry.names().contains(name) ? Optional.of(registry.get(name)) : Optional.empty();
+        this.scheduler = Scheduler.start(config.batching(), models, listener);
+        metrics.bindJobsInFlight(scheduler::jobsInFlight);
+
+        JobFactory jobs = new JobFactory(new JobFactory.ModelCatalog() {
+            @Override
+            public Optional<ModelInfo> info(String name) {
+                return registry.names().contains(name) ? Optional.of(registry.info(name)) : Optional.empty();
+            }
+
+            @Override
+            public Collection<String> names() {
+                return registry.names();
+            }
+        }, config.limits());
+        RequestDecoder decoder = new RequestDecoder(codec, jobs, workerId, config.limits().maxResultBytes());
+        this.results = new ResultPublisher(topics.resultsTopic(), topics.progressTopic(), workerId,
+                new ResultBuilder(codec, workerId, config.limits().maxResultBytes()), codec, publisher, metrics,
+                config.telemetry().progressInterval().toMillis(), ref -> intakeRef[0].markDone(ref), telemetry);
+        this.intake = new IntakeVerticle(config.kafka(), topics.jobsTopic(), topics.deadLetterTopic(),
+                KafkaClients.jobsConsumer(config.kafka(), workerId + "-jobs"), scheduler, decoder, publisher, cancels,
+                results, metrics);
+        intakeRef[0] = intake;
+        resultsRef[0] = results;
+        this.control = new ControlVerticle(topics.controlTopic(), KafkaClients.controlConsumer(config.kafka(), workerId + "-control"),
+                codec, scheduler, cancels);
+        this.http = new HttpEndpoint(config.http(), prometheus, this::notReadyReason);
+    }
+
+    /**
+     * Starts a worker and returns once it is consuming (blocking; never call it on a Vert.x thread). The models are
+     * loaded first ({@code registry.get} of each), so that readiness means jobs run without a cold start.
+     *
+     * @param registry the models to serve; the caller keeps ownership and closes it after the worker stopped
+     */
+    public static FlowlineWorker start(WorkerConfig config, ModelRegistry registry) {
+        MessageCodec.standard(); // trusts the generated Avro classes before anything builds one
+        log.info("starting worker {} with {}", config.worker().id(), config);
+        FlowlineWorker w = new FlowlineWorker(config, registry);
+        try {
+            if (config.http().enabled()) await(w.vertx.deployVerticle(w.http));
+            await(w.vertx.executeBlocking(() -> {
+                for (String name : registry.names()) registry.get(name);
+                return null;
+            }));
+            w.modelsLoaded = true;
+            w.telemetryDeployment = await(w.vertx.deployVerticle(w.telemetry));
+            await(w.vertx.deployVerticle(w.results));
+            await(w.vertx.deployVerticle(w.control));
+            await(w.vertx.deployVerticle(w.intake));
+            w.consumerMetrics = new KafkaClientMetrics(w.intake.kafkaConsumer()); // consumer lag and fetch metrics
+            w.consumerMetrics.bindTo(w.prometheus);
+            log.info("worker {} consuming {}{}", config.worker().id(), config.topics().jobsTopic(),
+                    config.http().enabled() ? ", http on " + config.http().host() + ":" + w.http.port() : "");
+            return w;
+        } catch (RuntimeException e) {
+            w.kill();
+            throw e;
+        }
+    }
+
+    /** Null when ready (the consumer has partitions and the models are loaded), else why not. */
+    public String notReadyReason() {
+        if (stopped) return "stopping";
+        if (!modelsLoaded) return "loading models";
+        if (!intake.hasAssignment()) return "no partition of " + config.topics().jobsTopic() + " assigned";
+        return null;
+    }
+
+    public boolean ready() {
+        return notReadyReason() == null;
+    }
+
+    /**
+     * Graceful stop: stop admitting (partitions paused, the consumer still polling), let in-flight jobs finish up to
+     * {@code worker.drainTimeoutMs} (the rest is abandoned and redelivered), wait until their results are acked,
+     * commit, leave the group, close everything.
+     */
+    public CompletableFuture<Void> drain() {
+        stopped = true;
+        Duration timeout = config.worker().drainTimeout();
+        log.info("draining worker {} (up to {} ms)", config.worker().id(), timeout.toMillis());
+        Future<Void> f = intake.stopAdmitting()
+                .compose(v -> Future.fromCompletionStage(scheduler.drain(timeout)))
+                .compose(abandoned -> {
+                    if (!abandoned.isEmpty()) log.warn("drain timeout: {} jobs abandoned (their records are redelivered)", abandoned.size());
+                    return results.idle();
+                })
+                .compose(v -> intake.commitAndClose())
+                .eventually(this::closeRest);
+        return f.toCompletionStage().toCompletableFuture();
+    }
+
+    /** Abrupt stop: leaves the group without committing or finishing anything (jobs in flight are redelivered). */
+    public CompletableFuture<Void> kill() {
+        stopped = true;
+        log.info("killing worker {}", config.worker().id());
+        scheduler.close();
+        return intake.kill().eventually(this::closeRest).toCompletionStage().toCompletableFuture();
+    }
+
+    private Future<Void> closeRest() {
+        Future<?> telemetryStopped = telemetryDeployment == null ? Future.succeededFuture() : vertx.undeploy(telemetryDeployment);
+        return telemetryStopped
+                .eventually(publisher::flush)
+                .eventually(() -> publisher.close(Duration.ofSeconds(5)))
+                .eventually(() -> {
+                    scheduler.close();
+                    if (consumerMetrics != null) consumerMetrics.close();
+                    return vertx.close();
+                });
+    }
+
+    public WorkerMetrics metrics() {
+        return metrics;
+    }
+
+    public PrometheusMeterRegistry prometheus() {
+        return prometheus;
+    }
+
+    public String workerId() {
+        return config.worker().id();
+    }
+
+    /** The bound HTTP port (when {@code http.port} is 0). */
+    public int httpPort() {
+        return http.port();
+    }
+
+    public int jobsInFlight() {
+        return scheduler.jobsInFlight();
+    }
+
+    static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("worker start timed out or was interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,472 @@
+package dev.flowline.kafka;
+
+import dev.flowline.batching.Admission;
+import dev.flowline.batching.Job;
+import dev.flowline.batching.JobOutcome;
+import dev.flowline.batching.JobStatus;
+import dev.flowline.batching.Scheduler;
+import dev.flowline.config.KafkaOptions;
+import dev.flowline.telemetry.WorkerMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Reads the jobs topic and admits jobs to the scheduler; owns the offsets of what it read.
+ *
+ * <p>Per record: track it ({@link OffsetTracker}), decode and validate it on a worker thread, then offer the job
+ * or dead-letter the record. A record is done when its result (or dead letter) is acked; the highest contiguous
+ * done offset of each partition is committed every {@code commitInterval}, on revoke and at shutdown.
+ *
+ * <p>Backpressure never stops polling (a consumer that stops polling is evicted from the group): when the scheduler
+ * is full, or a partition has {@code maxOutstandingPerPartition} unfinished records, the intake pauses partitions
+ * with {@code pause(Set)}; rejected jobs wait in a backlog, in order, until the scheduler signals capacity. Pauses are
+ * re-applied after every rebalance because Kafka does not keep them.
+ *
+ * <p>All state is confined to this verticle's context; other threads reach it only through {@code runOnContext}.
+ */
+public final class IntakeVerticle extends VerticleBase {
+    private static final Logger log = LoggerFactory.getLogger(IntakeVerticle.class);
+
+    /** Where jobs that never reach the scheduler (cancelled before admission) are completed. */
+    @FunctionalInterface
+    public interface CompletionSink {
+        void completed(JobOutcome outcome);
+    }
+
+    private final KafkaOptions options;
+    private final String jobsTopic;
+    private final String deadLetterTopic;
+    private final Map<String, Object> consumerProps;
+    private final Scheduler scheduler;
+    private final RequestDecoder decoder;
+    private final OutputPublisher publisher;
+    private final CancelRegistry cancels;
+    private final CompletionSink completions;
+    private final WorkerMetrics metrics;
+
+    private OffsetTracker tracker;
+    private RevokeAwareConsumer kafkaConsumer;
+    private KafkaConsumer<String, byte[]> consumer;
+    /** Jobs rejected FULL, oldest first. Invariant: non-empty only while {@code full}. */
+    private final ArrayDeque<Decoded.Valid> backlog = new ArrayDeque<>();
+    /** Partitions at their outstanding limit. */
+    private final Set<TopicPartition> limited = new HashSet<>();
+    /** Pauses as last applied to the consumer. */
+    private Set<TopicPartition> pausedNow = Set.of();
+    /** The scheduler said FULL: every partition stays paused until it signals capacity and the backlog is admitted. */
+    private boolean full;
+    /** Draining: nothing new is admitted. */
+    private boolean stopping;
+    /** The consumer is closing or closed: never call it again (a call would start a new consumer thread). */
+    private boolean closed;
+    /** Closing without commits (a simulated crash): the revoke hook does nothing. */
+    private volatile boolean killed;
+    private boolean commitInFlight;
+    private long commitTimer = -1;
+    private final Map<Set<TopicPartition>, Revoke> revokes = new HashMap<>();
+    private volatile boolean hasAssignment;
+
+    /** A revoke in progress: waits (up to the grace) for the partitions' unfinished records. */
+    private final class Revoke {
+        final Set<TopicPartition> partitions;
+        final CompletableFuture<Map<TopicPartition, Long>> result;
+        long timer = -1;
+
+        Revoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Long>> result) {
+            this.partitions = partitions;
+            this.result = result;
+        }
+    }
+
+    public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, Map<String, Object> consumerProps,
+                          Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
+                          CompletionSink completions, WorkerMetrics metrics) {
+        this.options = options;
+        this.jobsTopic = jobsTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.consumerProps = consumerProps;
+        this.scheduler = scheduler;
+        this.decoder = decoder;
+        this.publisher = publisher;
+        this.cancels = cancels;
+        this.completions = completions;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Future<?> start() {
+        tracker = new OffsetTracker(options.maxOutstandingPerPartition());
+        RevokeAwareConsumer kafka = kafkaConsumer = new RevokeAwareConsumer(consumerProps, new RevokeAwareConsumer.RevokeHook() {
+            @Override
+            public Map<TopicPartition, OffsetAndMetadata> revoking(Set<TopicPartition> partitions) {
+                return revokeOnConsumerThread(partitions);
+            }
+
+            @Override
+            public void lost(Set<TopicPartition> partitions) {
+                context.runOnContext(v -> forget(partitions, "lost"));
+            }
+        });
+        consumer = KafkaConsumer.create(vertx, kafka);
+        consumer.pollTimeout(options.pollTimeout());
+        consumer.exceptionHandler(e -> log.warn("jobs consumer: {}", e.toString()));
+        consumer.partitionsAssignedHandler(parts -> onAssigned(toKafka(parts)));
+        consumer.partitionsRevokedHandler(parts -> onRevokedAfter(toKafka(parts)));
+        consumer.handler(this::onRecord);
+        commitTimer = vertx.setPeriodic(options.commitInterval().toMillis(), t -> periodic());
+        return consumer.subscribe(jobsTopic);
+    }
+
+    // ---- records ----
+
+    private void onRecord(KafkaConsumerRecord<String, byte[]> rec) {
+        TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+        if (stopping || !tracker.isAssigned(tp) || revoking(tp)) {
+            return; // not tracked, so never committed past: the partition's next owner (or next start) reads it again
+        }
+        tracker.received(tp, rec.offset());
+        RecordRef ref = new RecordRef(tp, tracker.generation(tp), rec.offset(), rec.key(), rec.timestamp());
+        if (tracker.atLimit(tp) && limited.add(tp)) applyPauses(false);
+        byte[] value = rec.value();
+        // Ordered: one decode at a time per intake, so jobs reach the scheduler in record order.
+        vertx.executeBlocking(() -> decoder.decode(ref, value), true).onComplete(ar -> {
+            if (ar.succeeded()) {
+                onDecoded(ar.result());
+            } else {
+                log.error("decoding {} failed unexpectedly", ref, ar.cause());
+                Rejection r = Rejection.of(RequestDecoder.INVALID_REQUEST, ar.cause(), null);
+                deadLetter(new Decoded.Invalid(ref, r, decoder.deadLetter(ref, value, r, System.currentTimeMillis())));
+            }
+        });
+    }
+
+    private void onDecoded(Decoded d) {
+        if (!isCurrent(d.record()) || revoking(d.record().partition())) return;
+        switch (d) {
+            case Decoded.Invalid inv -> deadLetter(inv);
+            case Decoded.Valid v -> admit(v);
+        }
+    }
+
+    private void admit(Decoded.Valid v) {
+        if (stopping) return;
+        if (cancels.isCancelled(v.job().jobId())) {
+            completions.completed(notRun(v.job(), JobStatus.CANCELLED, "CANCELLED", "cancelled before it started"));
+            return;
+        }
+        if (full) {
+            backlog.add(v);
+            return;
+        }
+        if (!offer(v)) {
+            backlog.add(v);
+            full = true;
+            applyPauses(false);
+        }
+    }
+
+    /** False when the scheduler is full (the caller keeps the job); any other answer settles the record. */
+    private boolean offer(Decoded.Valid v) {
+        Admission a = scheduler.offer(v.job());
+        switch (a) {
+            case ACCEPTED -> { }
+            case REJECTED_FULL -> { return false; }
+            case REJECTED_SHUTDOWN -> log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
+            case REJECTED_DUPLICATE -> deadLetterNow(v, "DUPLICATE_JOB", "a job with id '" + v.job().jobId() + "' is already running on this worker");
+            case REJECTED_UNKNOWN_MODEL -> deadLetterNow(v, InvalidJobException.UNKNOWN_MODEL, "the scheduler has no model '" + v.job().model() + "'");
+        }
+        return true;
+    }
+
+    /** Offers the backlog in order until it is empty or the scheduler is full again; then resumes if it emptied. */
+    private void drainBacklog() {
+        while (!backlog.isEmpty()) {
+            Decoded.Valid head = backlog.peek();
+            if (!isCurrent(head.record()) || revoking(head.record().partition()) || stopping) {
+                backlog.poll();
+                continue;
+            }
+            if (cancels.isCancelled(head.job().jobId())) {
+                backlog.poll();
+                completions.completed(notRun(head.job(), JobStatus.CANCELLED, "CANCELLED", "cancelled before it started"));
+                continue;
+            }
+            if (!offer(head)) return;
+            backlog.poll();
+        }
+        if (full) {
+            full = false;
+            applyPauses(false);
+        }
+    }
+
+    /** Called by the scheduler (any thread) when it has room again. */
+    public void capacityAvailable() {
+        context.runOnContext(v -> {
+            if (full) drainBacklog();
+        });
+    }
+
+    // ---- dead letters and completions ----
+
+    private void deadLetter(Decoded.Invalid inv) {
+        RecordRef ref = inv.record();
+        metrics.deadLettered(inv.rejection().errorCode());
+        log.info("dead-lettering {} ({}): {}", ref, inv.rejection().errorCode(), inv.rejection().errorMessage());
+        publisher.sendReliably(deadLetterTopic, ref.key(), inv.deadLetter(), () -> isCurrent(ref))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) markDone(ref);
+                    else log.warn("dead letter of {} not sent (it will be redelivered): {}", ref, ar.cause().toString());
+                });
+    }
+
+    private void deadLetterNow(Decoded.Valid v, String code, String message) {
+        Rejection r = new Rejection(code, IntakeVerticle.class.getName(), message, v.job().jobId());
+        // rare paths: the original bytes are gone; the envelope keeps the coordinates
+        deadLetter(new Decoded.Invalid(v.record(), r, decoder.deadLetter(v.record(), null, r, System.currentTimeMillis())));
+    }
+
+    /** A record is done (its result or dead letter was acked). Callable from any thread. */
+    public void markDone(RecordRef ref) {
+        context.runOnContext(v -> done(ref));
+    }
+
+    private void done(RecordRef ref) {
+        TopicPartition tp = ref.partition();
+        if (!tracker.done(tp, ref.generation(), ref.offset())) return;
+        if (limited.contains(tp) && tracker.belowResumeMark(tp)) {
+            limited.remove(tp);
+            applyPauses(false);
+        }
+        if (!revokes.isEmpty()) {
+            for (Revoke r : List.copyOf(revokes.values())) {
+                if (r.partitions.contains(tp) && tracker.allDone(r.partitions)) finishRevoke(r);
+            }
+        }
+    }
+
+    static JobOutcome notRun(Job job, JobStatus status, String code, String message) {
+        return new JobOutcome(job, status, code, message, List.of(), 0, 0, 0, 0, 0, 0);
+    }
+
+    // ---- pauses ----
+
+    /** Brings the consumer's pauses in line with the state; {@code reapply} re-sends them all (after a rebalance). */
+    private void applyPauses(boolean reapply) {
+        Set<TopicPartition> assigned = tracker.assigned();
+        Set<TopicPartition> want = new HashSet<>();
+        if (full || stopping) want.addAll(assigned);
+        else for (TopicPartition tp : limited) if (assigned.contains(tp)) want.add(tp);
+        Set<TopicPartition> toPause = new HashSet<>(want);
+        if (!reapply) toPause.removeAll(pausedNow);
+        Set<TopicPartition> toResume = new HashSet<>(pausedNow);
+        toResume.removeAll(want);
+        toResume.retainAll(assigned);
+        pausedNow = Set.copyOf(want);
+        metrics.intakeState(assigned.size(), want.size(), tracker.outstanding());
+        if (closed) return;
+        if (!toPause.isEmpty()) consumer.pause(toVertx(toPause));
+        if (!toResume.isEmpty()) consumer.resume(toVertx(toResume));
+    }
+
+    // ---- rebalances ----
+
+    private void onAssigned(Set<TopicPartition> parts) {
+        for (TopicPartition tp : parts) {
+            if (tp.topic().equals(jobsTopic)) tracker.assign(tp);
+        }
+        hasAssignment = !tracker.assigned().isEmpty();
+        log.info("assigned {} (now {})", parts, tracker.assigned());
+        applyPauses(true);
+    }
+
+    /** Vert.x's revoke handler, run after the hand-over: the revoke hook has already settled these partitions. */
+    private void onRevokedAfter(Set<TopicPartition> parts) {
+        forget(parts, "revoked");
+    }
+
+    /** On the consumer thread, inside the rebalance callback: waits for the event loop to settle the partitions. */
+    private Map<TopicPartition, OffsetAndMetadata> revokeOnConsumerThread(Set<TopicPartition> partitions) {
+        if (killed) return Map.of();
+        CompletableFuture<Map<TopicPartition, Long>> f = new CompletableFuture<>();
+        context.runOnContext(v -> beginRevoke(partitions, f));
+        try {
+            Map<TopicPartition, Long> offsets = f.get(options.revokeGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            return offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue())));
+        } catch (Exception e) {
+            log.warn("revoke of {} did not settle in time ({}); nothing committed for it", partitions, e.toString());
+            return Map.of();
+        }
+    }
+
+    private void beginRevoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Long>> f) {
+        Revoke r = new Revoke(partitions, f);
+        revokes.put(partitions, r);
+        backlog.removeIf(v -> partitions.contains(v.record().partition()));
+        if (backlog.isEmpty() && full) {
+            full = false; // what was waiting belonged to the revoked partitions
+            applyPauses(false);
+        }
+        if (killed || tracker.allDone(partitions) || options.revokeGrace().isZero()) {
+            finishRevoke(r);
+        } else {
+            log.info("revoking {}: waiting up to {} ms for {} unfinished records", partitions, options.revokeGrace().toMillis(),
+                    partitions.stream().mapToInt(tracker::outstanding).sum());
+            r.timer = vertx.setTimer(options.revokeGrace().toMillis(), t -> finishRevoke(r));
+        }
+    }
+
+    private void finishRevoke(Revoke r) {
+        if (revokes.remove(r.partitions) == null) return;
+        if (r.timer >= 0) vertx.cancelTimer(r.timer);
+        Map<TopicPartition, Long> offsets = tracker.toCommit(r.partitions);
+        List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && r.partitions.contains(t.record().partition()));
+        log.info("revoked {}: committing {}, abandoned {} jobs (redelivered to the next owner)", r.partitions, offsets, abandoned.size());
+        for (TopicPartition tp : r.partitions) tracker.revoke(tp);
+        limited.removeAll(r.partitions);
+        hasAssignment = !tracker.assigned().isEmpty();
+        r.result.complete(offsets);
+    }
+
+    private void forget(Set<TopicPartition> parts, String why) {
+        Set<TopicPartition> tracked = parts.stream().filter(tracker::isAssigned).collect(Collectors.toSet());
+        if (!tracked.isEmpty()) {
+            // lost partitions (or a revoke whose hook gave up): their jobs go back to the group uncommitted
+            List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && tracked.contains(t.record().partition()));
+            tracked.forEach(tracker::revoke);
+            limited.removeAll(tracked);
+            backlog.removeIf(v -> tracked.contains(v.record().partition()));
+            log.info("{} {}: abandoned {} jobs", why, tracked, abandoned.size());
+        }
+        hasAssignment = !tracker.assigned().isEmpty();
+        applyPauses(false);
+    }
+
+    private boolean revoking(TopicPartition tp) {
+        if (revokes.isEmpty()) return false;
+        for (Set<TopicPartition> s : revokes.keySet()) if (s.contains(tp)) return true;
+        return false;
+    }
+
+    private boolean isCurrent(RecordRef ref) {
+        return tracker.isCurrent(ref.partition(), ref.generation());
+    }
+
+    // ---- commits ----
+
+    private void periodic() {
+        if (full && scheduler.hasRoom()) drainBacklog(); // in case a capacity signal was missed
+        metrics.intakeState(tracker.assigned().size(), pausedNow.size(), tracker.outstanding());
+        commit();
+    }
+
+    /** Commits what moved; completes when the commit is done (or at once when nothing moved). */
+    private Future<Void> commit() {
+        if (closed || commitInFlight) return Future.succeededFuture();
+        Map<TopicPartition, Long> offsets = tracker.toCommit();
+        if (offsets.isEmpty()) return Future.succeededFuture();
+        Map<TopicPartition, Long> generations = new HashMap<>();
+        offsets.keySet().forEach(tp -> generations.put(tp, tracker.generation(tp)));
+        Map<io.vertx.kafka.client.common.TopicPartition, io.vertx.kafka.client.consumer.OffsetAndMetadata> m = new HashMap<>();
+        offsets.forEach((tp, o) -> m.put(new io.vertx.kafka.client.common.TopicPartition(tp.topic(), tp.partition()),
+                new io.vertx.kafka.client.consumer.OffsetAndMetadata(o, "")));
+        commitInFlight = true;
+        return consumer.commit(m).<Void>transform(ar -> {
+            commitInFlight = false;
+            if (ar.succeeded()) {
+                offsets.forEach((tp, o) -> {
+                    if (tracker.generation(tp) == generations.get(tp)) tracker.committed(tp, o);
+                });
+            } else {
+                log.debug("commit of {} failed (retried next interval): {}", offsets, ar.cause().toString());
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    // ---- lifecycle ----
+
+    /** The Kafka consumer itself, for its metrics only (it belongs to the Vert.x consumer thread). */
+    public org.apache.kafka.clients.consumer.Consumer<String, byte[]> kafkaConsumer() {
+        return kafkaConsumer;
+    }
+
+    /** Whether the consumer has partitions of the jobs topic (readiness). Any thread. */
+    public boolean hasAssignment() {
+        return hasAssignment;
+    }
+
+    /**
+     * Graceful stop, step 1 (on this context): admit nothing more and pause every partition, still polling so that
+     * the member stays in the group while in-flight jobs finish.
+     */
+    public Future<Void> stopAdmitting() {
+        return onContext(() -> {
+            stopping = true;
+            backlog.clear();
+            full = false;
+            applyPauses(false);
+            return Future.succeededFuture();
+        });
+    }
+
+    /** Graceful stop, step 2: commit what is done, then leave the group (the revoke hook commits once more). */
+    public Future<Void> commitAndClose() {
+        return onContext(() -> commit().eventually(() -> closeConsumer()));
+    }
+
+    /** Abrupt stop: leave the group without committing anything more (a crash, as far as offsets go). */
+    public Future<Void> kill() {
+        killed = true;
+        return onContext(this::closeConsumer);
+    }
+
+    private Future<Void> closeConsumer() {
+        if (closed) return Future.succeededFuture();
+        closed = true;
+        if (commitTimer >= 0) vertx.cancelTimer(commitTimer);
+        hasAssignment = false;
+        return consumer.close();
+    }
+
+    @Override
+    public Future<?> stop() {
+        return closeConsumer();
+    }
+
+    /** Unfinished records (tests, metrics). */
+    public Future<Integer> outstanding() {
+        return onContext(() -> Future.succeededFuture(tracker.outstanding()));
+    }
+
+    private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+        Promise<T> p = Promise.promise();
+        context.runOnContext(v -> action.get().onComplete(p));
+        return p.future();
+    }
+
+    private static Set<io.vertx.kafka.client.common.TopicPartition> toVertx(Set<TopicPartition> parts) {
+        return parts.stream().map(tp -> new io.vertx.kafka.client.common.TopicPartition(tp.topic(), tp.partition())).collect(Collectors.toSet());
+    }
+
+    private static Set<TopicPartition> toKafka(Set<io.vertx.kafka.client.common.TopicPartition> parts) {
+        return parts.stream().map(tp -> new TopicPartition(tp.getTopic(), tp.getPartition())).collect(Collectors.toSet());
+    }
+}

@@ -1,0 +1,182 @@
+package dev.flowline.kafka;
+
+import dev.flowline.avro.Conditioning;
+import dev.flowline.avro.GenerationRequest;
+import dev.flowline.avro.OutputFormat;
+import dev.flowline.avro.SamplerSpec;
+import dev.flowline.batching.Job;
+import dev.flowline.config.LimitOptions;
+import dev.flowline.model.ModelInfo;
+import dev.flowline.sampling.InvalidSamplerException;
+import dev.flowline.sampling.NamedSchedules;
+import dev.flowline.sampling.SampleState;
+import dev.flowline.sampling.Sampler;
+import dev.flowline.sampling.SamplerConfig;
+import dev.flowline.sampling.SamplerConfigBuilder;
+import dev.flowline.sampling.SamplerLimits;
+import dev.flowline.sampling.VelocityField;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns a decoded {@link GenerationRequest} into a scheduler {@link Job}: looks the model up, validates every field
+ * against the model and the worker's limits, builds the sampler (the model's default step count when the request
+ * gives none, its named schedules) and one sample state per requested sample. Pure and thread-safe: it runs on a
+ * worker thread, never on the event loop.
+ *
+ * <p>Every rejection is an {@link InvalidJobException} whose message starts with the request field at fault.
+ */
+public final class JobFactory {
+
+    /** The models the worker serves, by name (the model registry); must be thread-safe. */
+    public interface ModelCatalog {
+        Optional<ModelInfo> info(String name);
+
+        /** Known names, for the error message of an unknown one. */
+        Collection<String> names();
+    }
+
+    private final ModelCatalog models;
+    private final LimitOptions limits;
+    private final SamplerLimits samplerLimits;
+
+    public JobFactory(ModelCatalog models, LimitOptions limits) {
+        this.models = models;
+        this.limits = limits;
+        this.samplerLimits = new SamplerLimits(limits.maxSteps(), limits.maxNfe());
+    }
+
+    /** The job for a request read from {@code record}; its attachment is the returned ticket. */
+    public Decoded.Valid create(GenerationRequest req, RecordRef record) throws InvalidJobException {
+        String jobId = req.getJobId();
+        if (jobId == null || jobId.isBlank()) throw InvalidJobException.field("jobId", "must not be blank");
+        ModelInfo info = models.info(req.getModel()).orElseThrow(() -> new InvalidJobException(InvalidJobException.UNKNOWN_MODEL,
+                "model", "unknown model '" + req.getModel() + "'; this worker serves " + models.names(), null));
+
+        int n = req.getNumSamples();
+        if (n < 1 || n > limits.maxSamples()) {
+            throw InvalidJobException.field("numSamples", "must be in [1, " + limits.maxSamples() + "], got " + n);
+        }
+        int label = label(req.getConditioning(), info);
+        checkMetadata(req.getMetadata());
+        OutputEncoder.ImageGeometry image = imageGeometry(req.getOutputFormat(), info);
+
+        Sampler sampler = sampler(req.getSampler(), info, label);
+        List<SampleState> samples = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            samples.add(sampler.newSample(info.dim(), req.getSeed(), i, label));
+        }
+        JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), info.sampleShape(), image,
+                info.valueRange().min(), info.valueRange().max(), n, req.getMetadata());
+        Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
+                .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
+                .optAttachment(ticket).build();
+        return new Decoded.Valid(record, job, ticket);
+    }
+
+    private static int label(Conditioning c, ModelInfo info) throws InvalidJobException {
+        if (c == null) return VelocityField.NO_LABEL;
+        if (c.getVector() != null) {
+            throw InvalidJobException.field("conditioning.vector", "model '" + info.name() + "' takes no conditioning vector");
+        }
+        Integer label = c.getClassLabel();
+        if (label == null) return VelocityField.NO_LABEL;
+        if (info.numClasses() == 0) {
+            throw InvalidJobException.field("conditioning.classLabel", "model '" + info.name() + "' is unconditional, got label " + label);
+        }
+        if (label < 0 || label >= info.numClasses()) {
+            throw InvalidJobException.field("conditioning.classLabel", "must be in [0, " + (info.numClasses() - 1) + "] for model '"
+                    + info.name() + "', got " + label);
+        }
+        return label;
+    }
+
+    private Sampler sampler(SamplerSpec spec, ModelInfo info, int label) throws InvalidJobException {
+        if (spec.getGuidanceScale() != 1.0) {
+            if (label == VelocityField.NO_LABEL) {
+                throw InvalidJobException.field("sampler.guidanceScale", "guidance needs a class label (conditioning.classLabel)");
+            }
+            if (!info.supportsGuidance()) {
+                throw InvalidJobException.field("sampler.guidanceScale", "model '" + info.name() + "' has no null class, so no classifier-free guidance");
+            }
+        }
+        try {
+            SamplerConfigBuilder b = SamplerConfig.builder()
+                    .optSolver(spec.getSolver())
+                    .optSteps(stepsOrModelDefault(spec, info))
+                    .optNfeBudget(spec.getNfeBudget())
+                    .optSchedule(spec.getSchedule(), spec.getScheduleParams())
+                    .optTimes(spec.getTimes() == null ? null : spec.getTimes().stream().mapToDouble(Double::doubleValue).toArray())
+                    .optGuidanceScale(spec.getGuidanceScale())
+                    .optStochasticity(spec.getStochasticity())
+                    .optSolverParams(spec.getSolverParams())
+                    .optLimits(samplerLimits);
+            if (spec.getGuidanceInterval() != null) {
+                b.optGuidanceInterval(spec.getGuidanceInterval().getStart(), spec.getGuidanceInterval().getEnd());
+            }
+            return Sampler.of(b.build(), schedulesOf(info));
+        } catch (InvalidSamplerException e) {
+            throw new InvalidJobException(InvalidJobException.INVALID_FIELD, "sampler." + e.field(), stripField(e), e);
+        }
+    }
+
+    /**
+     * The model's default step count applies when the request fixes no step count in any way (no steps, budget,
+     * explicit grid or named grid) and its solver is not adaptive (an adaptive solver takes no step count).
+     */
+    private static Integer stepsOrModelDefault(SamplerSpec spec, ModelInfo info) {
+        if (spec.getSteps() != null || spec.getNfeBudget() != null || spec.getTimes() != null) return spec.getSteps();
+        String schedule = spec.getSchedule() == null ? "" : spec.getSchedule().strip().toLowerCase(java.util.Locale.ROOT);
+        if (!schedule.isEmpty() && !schedule.equals("uniform") && !schedule.equals("shifted")) return null;
+        String solver = spec.getSolver() == null ? "" : spec.getSolver().strip().toLowerCase(java.util.Locale.ROOT);
+        if (solver.equals("dopri5")) return null;
+        return info.defaultSampler().steps();
+    }
+
+    private static NamedSchedules schedulesOf(ModelInfo info) {
+        return new NamedSchedules() {
+            @Override
+            public Optional<double[]> find(String name) {
+                return info.schedule(name);
+            }
+
+            @Override
+            public Collection<String> names() {
+                return info.schedules().keySet();
+            }
+        };
+    }
+
+    private void checkMetadata(Map<String, String> metadata) throws InvalidJobException {
+        long bytes = 0;
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+        }
+        if (bytes > limits.maxMetadataBytes()) {
+            throw InvalidJobException.field("metadata", bytes + " bytes, more than the limit " + limits.maxMetadataBytes());
+        }
+    }
+
+    private static OutputEncoder.ImageGeometry imageGeometry(OutputFormat format, ModelInfo info) throws InvalidJobException {
+        if (format != OutputFormat.PNG) return null;
+        if (info.image().isPresent()) {
+            ModelInfo.ImageLayout l = info.image().get();
+            return new OutputEncoder.ImageGeometry(l.channels(), l.height(), l.width());
+        }
+        return OutputEncoder.imageGeometry(info.sampleShape()).orElseThrow(() -> InvalidJobException.field("outputFormat",
+                "model '" + info.name() + "' does not produce images (shape " + java.util.Arrays.toString(info.sampleShape())
+                        + "); ask for RAW_FLOAT32"));
+    }
+
+    /** InvalidSamplerException messages start with "field: "; the field is prefixed again by InvalidJobException. */
+    private static String stripField(InvalidSamplerException e) {
+        String m = String.valueOf(e.getMessage());
+        String prefix = e.field() + ": ";
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.flowline.kafka;
+
+import dev.flowline.avro.OutputFormat;
+
+import java.util.Map;
+
+/**
+ * What the Kafka side needs back when a job ends: the record to mark done and how to build its result. Carried
+ * through the scheduler as the job's attachment.
+ *
+ * @param record     the job's record
+ * @param jobId      the job id (the result's key)
+ * @param model      the model's registry name
+ * @param format     output encoding asked for
+ * @param shape      sample shape
+ * @param image      how a sample maps to a PNG (null unless the format is PNG)
+ * @param valueLow   data value mapped to 0 in PNGs
+ * @param valueHigh  data value mapped to 255 in PNGs
+ * @param numSamples samples asked for
+ * @param metadata   the request's metadata, echoed in the result
+ */
+public record JobTicket(RecordRef record, String jobId, String model, OutputFormat format, int[] shape,
+                        OutputEncoder.ImageGeometry image,
+                        double valueLow, double valueHigh, int numSamples, Map<String, String> metadata) {
+    public JobTicket {
+        shape = shape.clone();
+        metadata = Map.copyOf(metadata);
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.flowline.kafka;
+
+import dev.flowline.avro.GenerationResult;
+import dev.flowline.avro.ProgressEvent;
+import dev.flowline.batching.Job;
+import dev.flowline.batching.JobOutcome;
+import dev.flowline.schema.MessageCodec;
+import dev.flowline.telemetry.TelemetryVerticle;
+import dev.flowline.telemetry.WorkerMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Turns finished jobs into acked result records: builds and encodes the result on a worker thread, sends it keyed
+ * by job id, and only when the broker acks hands the record back to the intake as done. Also sends throttled
+ * progress events. All state is confined to this verticle's context.
+ */
+public final class ResultPublisher extends VerticleBase implements IntakeVerticle.CompletionSink {
+    private static final Logger log = LoggerFactory.getLogger(ResultPublisher.class);
+
+    private final String resultsTopic;
+    private final String progressTopic;
+    private final String workerId;
+    private final ResultBuilder builder;
+    private final MessageCodec codec;
+    private final OutputPublisher publisher;
+    private final WorkerMetrics metrics;
+    private final ProgressThrottle throttle;
+    private final Consumer<RecordRef> done;
+    private final TelemetryVerticle telemetry;
+
+    /** Results being built or sent. */
+    private int pending;
+    private final List<Promise<Void>> idleWaiters = new ArrayList<>();
+    /** Progress jobs whose final event went out. */
+    private final Set<String> finalSent = new HashSet<>();
+
+    public ResultPublisher(String resultsTopic, String progressTopic, String workerId, ResultBuilder builder, MessageCodec codec,
+                           OutputPublisher publisher, WorkerMetrics metrics, long progressIntervalMillis,
+                           Consumer<RecordRef> done, TelemetryVerticle telemetry) {
+        this.resultsTopic = resultsTopic;
+        this.progressTopic = progressTopic;
+        this.workerId = workerId;
+        this.builder = builder;
+        this.codec = codec;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.throttle = new ProgressThrottle(progressIntervalMillis);
+        this.done = done;
+        this.telemetry = telemetry;
+    }
+
+    @Override
+    public Future<?> start() {
+        return Future.succeededFuture();
+    }
+
+    /** A job ended (scheduler's device thread, or the intake for jobs cancelled before admission). */
+    @Override
+    public void completed(JobOutcome outcome) {
+        context.runOnContext(v -> publish(outcome));
+    }
+
+    private void publish(JobOutcome outcome) {
+        if (!(outcome.job().attachment() instanceof JobTicket ticket)) {
+            log.error("job {} has no Kafka ticket; its result cannot be published", outcome.job().jobId());
+            return;
+        }
+        pending++;
+        if (outcome.job().progress()) finalProgress(outcome, ticket);
+        vertx.executeBlocking(() -> builder.build(outcome, ticket, System.currentTimeMillis()), false)
+                .compose(built -> publisher.sendReliably(resultsTopic, ticket.jobId(), built.bytes(), () -> true).map(built))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        GenerationResult r = ar.result().result();
+                        done.accept(ticket.record());
+                        metrics.jobCompleted(r.getStatus().name(), r.getModel(), r.getTimings().getTotalMs());
+                        metrics.resultPublished(ar.result().bytes().length);
+                        telemetry.jobCompleted(r, ticket.numSamples());
+                    } else {
+                        log.error("result of job {} ({}) could not be published; its record will be redelivered",
+                                ticket.jobId(), ticket.record(), ar.cause());
+                    }
+                    if (--pending == 0) {
+                        idleWaiters.forEach(Promise::tryComplete);
+                        idleWaiters.clear();
+                    }
+                });
+    }
+
+    /** Progress of a job that asked for it (device thread); throttled per job, the final one always sent. */
+    public void progress(Job job, int stepsDone, int totalSteps, int samplesDone) {
+        context.runOnContext(v -> {
+            if (!(job.attachment() instanceof JobTicket t)) return;
+            boolean last = samplesDone >= t.numSamples();
+            if (last && finalSent.contains(job.jobId())) return;
+            if (!throttle.shouldEmit(job.jobId(), System.currentTimeMillis(), last)) return;
+            if (last) finalSent.add(job.jobId());
+            sendProgress(t, stepsDone, totalSteps, samplesDone);
+        });
+    }
+
+    private void finalProgress(JobOutcome outcome, JobTicket t) {
+        throttle.forget(t.jobId());
+        if (finalSent.remove(t.jobId())) return;
+        if (outcome.status() == dev.flowline.batching.JobStatus.SUCCEEDED) {
+            int steps = outcome.job().samples().stream().mapToInt(s -> s.totalSteps()).max().orElse(0);
+            sendProgress(t, steps, steps, t.numSamples());
+        }
+    }
+
+    private void sendProgress(JobTicket t, int stepsDone, int totalSteps, int samplesDone) {
+        ProgressEvent e = ProgressEvent.newBuilder().setJobId(t.jobId()).setWorkerId(workerId)
+                .setTimestamp(Instant.now()).setStep(stepsDone).setTotalSteps(totalSteps)
+                .setSamplesDone(samplesDone).setNumSamples(t.numSamples()).build();
+        publisher.send(progressTopic, t.jobId(), codec.encode(e))
+                .onFailure(err -> log.debug("progress event of {} not sent: {}", t.jobId(), err.toString()));
+    }
+
+    /** Completes when no result is being built or sent. */
+    public Future<Void> idle() {
+        Promise<Void> p = Promise.promise();
+        context.runOnContext(v -> {
+            if (pending == 0) p.complete();
+            else idleWaiters.add(p);
+        });
+        return p.future();
+    }
+}

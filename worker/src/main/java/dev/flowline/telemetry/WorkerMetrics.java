@@ -1,0 +1,98 @@
+package dev.flowline.telemetry;
+
+import dev.flowline.batching.BatchRecord;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The worker's Micrometer meters (served in Prometheus format at {@code /metrics}). Thread-safe: meters are
+ * updated from the device thread (batches) and the Vert.x contexts (jobs, dead letters).
+ *
+ * <p>Names (Prometheus form): {@code flowline_jobs_completed_total{status,model}},
+ * {@code flowline_dead_letters_total{code}}, {@code flowline_batch_rows} (histogram),
+ * {@code flowline_model_call_seconds}, {@code flowline_batch_wait_seconds}, {@code flowline_job_total_seconds{status}},
+ * {@code flowline_result_bytes}, gauges {@code flowline_queue_depth}, {@code flowline_active_samples},
+ * {@code flowline_jobs_in_flight}, {@code flowline_records_outstanding}, {@code flowline_partitions_assigned},
+ * {@code flowline_partitions_paused}. Kafka client metrics (consumer lag: {@code kafka_consumer_fetch_manager_records_lag_max})
+ * are bound by the worker next to these.
+ */
+public final class WorkerMetrics {
+    private final MeterRegistry registry;
+    private final DistributionSummary batchRows;
+    private final Timer modelTime;
+    private final Timer waitTime;
+    private final DistributionSummary resultBytes;
+    private final AtomicInteger queueDepth = new AtomicInteger();
+    private final AtomicInteger activeSamples = new AtomicInteger();
+    private final AtomicInteger outstanding = new AtomicInteger();
+    private final AtomicInteger assigned = new AtomicInteger();
+    private final AtomicInteger paused = new AtomicInteger();
+
+    public WorkerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.batchRows = DistributionSummary.builder("flowline.batch.rows").description("Rows per model call")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(registry);
+        this.modelTime = Timer.builder("flowline.model.call").description("Time inside one model call")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        this.waitTime = Timer.builder("flowline.batch.wait").description("Time a batch waited for company (maxDelay window)").register(registry);
+        this.resultBytes = DistributionSummary.builder("flowline.result.bytes").description("Encoded size of result records").baseUnit("bytes").register(registry);
+        Gauge.builder("flowline.queue.depth", queueDepth, AtomicInteger::get).description("Admitted jobs waiting for their first evaluation").register(registry);
+        Gauge.builder("flowline.active.samples", activeSamples, AtomicInteger::get).description("Samples being integrated").register(registry);
+        Gauge.builder("flowline.records.outstanding", outstanding, AtomicInteger::get).description("Job records received and not yet done").register(registry);
+        Gauge.builder("flowline.partitions.assigned", assigned, AtomicInteger::get).description("Jobs partitions assigned to this worker").register(registry);
+        Gauge.builder("flowline.partitions.paused", paused, AtomicInteger::get).description("Jobs partitions paused by backpressure").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Jobs admitted and not completed, read from the scheduler when scraped. */
+    public void bindJobsInFlight(Supplier<Number> jobsInFlight) {
+        Gauge.builder("flowline.jobs.in.flight", jobsInFlight).description("Jobs admitted to the scheduler and not completed").register(registry);
+    }
+
+    public void batch(BatchRecord r) {
+        batchRows.record(r.rows());
+        modelTime.record(r.modelNanos(), TimeUnit.NANOSECONDS);
+        waitTime.record(r.waitNanos(), TimeUnit.NANOSECONDS);
+        queueDepth.set(r.queuedJobs());
+        activeSamples.set(r.activeSamples());
+    }
+
+    public void jobCompleted(String status, String model, long totalMillis) {
+        Counter.builder("flowline.jobs.completed").description("Jobs completed, by status").tag("status", status).tag("model", model)
+                .register(registry).increment();
+        Timer.builder("flowline.job.total").description("From the record's timestamp to the result").tag("status", status)
+                .register(registry).record(Math.max(0, totalMillis), TimeUnit.MILLISECONDS);
+    }
+
+    public void resultPublished(int bytes) {
+        resultBytes.record(bytes);
+    }
+
+    public void deadLettered(String code) {
+        Counter.builder("flowline.dead.letters").description("Records sent to the dead-letter topic, by reason").tag("code", code)
+                .register(registry).increment();
+    }
+
+    public void intakeState(int assignedPartitions, int pausedPartitions, int outstandingRecords) {
+        assigned.set(assignedPartitions);
+        paused.set(pausedPartitions);
+        outstanding.set(outstandingRecords);
+    }
+
+    /** Count of jobs completed with this status so far (tests and logs). */
+    public double completed(String status) {
+        return registry.find("flowline.jobs.completed").tag("status", status).counters().stream().mapToDouble(Counter::count).sum();
+    }
+}
