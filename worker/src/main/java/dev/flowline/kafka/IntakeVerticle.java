@@ -340,6 +340,7 @@ public final class IntakeVerticle extends VerticleBase {
         List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && r.partitions.contains(t.record().partition()));
         log.info("revoked {}: committing {}, abandoned {} jobs (redelivered to the next owner)", r.partitions, offsets, abandoned.size());
         for (TopicPartition tp : r.partitions) tracker.revoke(tp);
+        metrics.partitionsRemoved("revoked", r.partitions.size());
         limited.removeAll(r.partitions);
         hasAssignment = !tracker.assigned().isEmpty();
         r.result.complete(offsets);
@@ -351,6 +352,7 @@ public final class IntakeVerticle extends VerticleBase {
             // lost partitions (or a revoke whose hook gave up): their jobs go back to the group uncommitted
             List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && tracked.contains(t.record().partition()));
             tracked.forEach(tracker::revoke);
+            metrics.partitionsRemoved(why, tracked.size());
             limited.removeAll(tracked);
             backlog.removeIf(v -> tracked.contains(v.record().partition()));
             log.info("{} {}: abandoned {} jobs", why, tracked, abandoned.size());

@@ -85,6 +85,17 @@ public final class WorkerMetrics {
                 .register(registry).increment();
     }
 
+    /** Partitions taken from this worker by a rebalance ({@code revoked}) or a lost membership ({@code lost}). */
+    public void partitionsRemoved(String how, int count) {
+        Counter.builder("flowline.partitions.removed").description("Jobs partitions revoked from or lost by this worker")
+                .tag("how", how).register(registry).increment(count);
+    }
+
+    /** Partitions removed so far (tests: a member that stays in the group loses none). */
+    public double partitionsRemoved() {
+        return registry.find("flowline.partitions.removed").counters().stream().mapToDouble(Counter::count).sum();
+    }
+
     public void intakeState(int assignedPartitions, int pausedPartitions, int outstandingRecords) {
         assigned.set(assignedPartitions);
         paused.set(pausedPartitions);

@@ -1,0 +1,163 @@
+package dev.flowline.kafka;
+
+import dev.flowline.avro.Conditioning;
+import dev.flowline.avro.GenerationRequest;
+import dev.flowline.avro.OutputFormat;
+import dev.flowline.avro.SamplerSpec;
+import dev.flowline.config.LimitOptions;
+import dev.flowline.model.AnalyticGaussianModel;
+import dev.flowline.model.ModelInfo;
+import dev.flowline.sampling.SampleState;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class JobFactoryTest {
+    private static final ModelInfo GAUSS = AnalyticGaussianModel.builder().optName("gauss").optSampleShape(1, 4, 4).optNumClasses(3).build().info();
+    private static final ModelInfo FLAT = AnalyticGaussianModel.builder().optName("flat").optSampleShape(16).optNumClasses(0).build().info();
+    private static final RecordRef REF = new RecordRef(new TopicPartition("jobs", 2), 7, 42, "job-1", 1_000);
+
+    private final JobFactory factory = new JobFactory(new JobFactory.ModelCatalog() {
+        @Override
+        public Optional<ModelInfo> info(String name) {
+            return List.of(GAUSS, FLAT).stream().filter(m -> m.name().equals(name)).findFirst();
+        }
+
+        @Override
+        public Collection<String> names() {
+            return List.of("flat", "gauss");
+        }
+    }, new LimitOptions(8, 100, 400, 64, 1_000_000));
+
+    private static GenerationRequest.Builder req() {
+        return GenerationRequest.newBuilder().setJobId("job-1").setModel("gauss").setNumSamples(3)
+                .setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(5).build()).setSeed(11);
+    }
+
+    private static GenerationRequest with(Consumer<GenerationRequest.Builder> change) {
+        GenerationRequest.Builder b = req();
+        change.accept(b);
+        return b.build();
+    }
+
+    @Test
+    void aValidRequestBecomesAJobWithOneSampleStatePerSampleAndItsTicket() throws Exception {
+        Instant deadline = Instant.ofEpochMilli(123_456);
+        GenerationRequest r = with(b -> b.setPriority(4).setDeadline(deadline).setProgress(true)
+                .setConditioning(Conditioning.newBuilder().setClassLabel(2).build())
+                .setMetadata(Map.of("client", "test")));
+        Decoded.Valid v = factory.create(r, REF);
+        assertThat(v.job().jobId()).isEqualTo("job-1");
+        assertThat(v.job().model()).isEqualTo("gauss");
+        assertThat(v.job().samples()).hasSize(3).allSatisfy(s -> assertThat(s.totalSteps()).isEqualTo(5));
+        assertThat(v.job().priority()).isEqualTo(4);
+        assertThat(v.job().deadline()).isEqualTo(deadline);
+        assertThat(v.job().progress()).isTrue();
+        assertThat(v.job().attachment()).isSameAs(v.ticket());
+        JobTicket t = v.ticket();
+        assertThat(t.record()).isEqualTo(REF);
+        assertThat(t.format()).isEqualTo(OutputFormat.PNG);
+        assertThat(t.shape()).containsExactly(1, 4, 4);
+        assertThat(t.image()).isEqualTo(new OutputEncoder.ImageGeometry(1, 4, 4));
+        assertThat(t.valueLow()).isEqualTo(-1.0);
+        assertThat(t.valueHigh()).isEqualTo(1.0);
+        assertThat(t.metadata()).containsEntry("client", "test");
+    }
+
+    @Test
+    void samplesOfOneJobDifferAndTheSameSeedGivesTheSameNoise() throws Exception {
+        List<SampleState> a = factory.create(req().build(), REF).job().samples();
+        List<SampleState> b = factory.create(req().build(), REF).job().samples();
+        assertThat(firstRow(a.get(0))).isEqualTo(firstRow(b.get(0)));
+        assertThat(firstRow(a.get(0))).isNotEqualTo(firstRow(a.get(1)));
+    }
+
+    private static float[] firstRow(SampleState s) {
+        float[] x = new float[16 * 2];
+        s.writeRows(x, new float[2], new int[2], 0);
+        return java.util.Arrays.copyOf(x, 16);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"euler", "midpoint", "heun", "ralston3", "rk4", "ab2", "ab3"})
+    void everyFixedStepSolverBuilds(String solver) throws Exception {
+        Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver(solver).setSteps(6).build())), REF);
+        assertThat(v.job().samples()).allSatisfy(s -> assertThat(s.totalSteps()).isEqualTo(6));
+    }
+
+    @Test
+    void theAdaptiveSolverBuildsWithoutSteps() throws Exception {
+        Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("dopri5")
+                .setSolverParams(Map.of("rtol", 1e-3, "atol", 1e-3)).build())), REF);
+        assertThat(v.job().samples()).hasSize(3);
+    }
+
+    @Test
+    void withoutAStepCountTheModelsDefaultApplies() throws Exception {
+        Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").build())), REF);
+        assertThat(v.job().samples().get(0).totalSteps()).isEqualTo(GAUSS.defaultSampler().steps());
+    }
+
+    @Test
+    void anExplicitTimeGridFixesTheSteps() throws Exception {
+        Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler")
+                .setTimes(List.of(0.0, 0.5, 0.9, 1.0)).build())), REF);
+        assertThat(v.job().samples().get(0).totalSteps()).isEqualTo(3);
+    }
+
+    @Test
+    void anUnknownModelIsRejectedListingTheKnownOnes() {
+        assertThatThrownBy(() -> factory.create(with(b -> b.setModel("sdxl")), REF))
+                .isInstanceOf(InvalidJobException.class)
+                .satisfies(e -> assertThat(((InvalidJobException) e).errorCode()).isEqualTo("UNKNOWN_MODEL"))
+                .hasMessageContaining("sdxl").hasMessageContaining("[flat, gauss]");
+    }
+
+    @Test
+    void invalidFieldsAreRejectedNamingTheField() {
+        assertField(with(b -> b.setJobId(" ")), "jobId");
+        assertField(with(b -> b.setNumSamples(0)), "numSamples");
+        assertField(with(b -> b.setNumSamples(9)), "numSamples");
+        assertField(with(b -> b.setConditioning(Conditioning.newBuilder().setClassLabel(3).build())), "conditioning.classLabel");
+        assertField(with(b -> b.setModel("flat").setOutputFormat(OutputFormat.RAW_FLOAT32)
+                .setConditioning(Conditioning.newBuilder().setClassLabel(0).build())), "conditioning.classLabel");
+        assertField(with(b -> b.setConditioning(Conditioning.newBuilder().setVector(List.of(1f)).build())), "conditioning.vector");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(5).setGuidanceScale(3.0).build())), "sampler.guidanceScale");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(0).build())), "sampler.steps");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(101).build())), "sampler.steps");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("magic").setSteps(5).build())), "sampler.solver");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setNfeBudget(1000).build())), "sampler.nfeBudget");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setSchedule("boss-8").build())), "sampler.schedule");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setTimes(List.of(0.0, 0.7, 0.3, 1.0)).build())), "sampler.times");
+        assertField(with(b -> b.setMetadata(Map.of("k", "x".repeat(100)))), "metadata");
+        assertField(with(b -> b.setModel("flat")), "outputFormat");
+    }
+
+    @Test
+    void guidanceWithALabelOnAModelWithANullClassIsFine() throws Exception {
+        Decoded.Valid v = factory.create(with(b -> b.setConditioning(Conditioning.newBuilder().setClassLabel(1).build())
+                .setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(4).setGuidanceScale(2.5).build())), REF);
+        assertThat(v.job().samples().get(0).rowsNeeded()).as("conditional and unconditional rows").isEqualTo(2);
+    }
+
+    private void assertField(GenerationRequest r, String field) {
+        assertThatThrownBy(() -> factory.create(r, REF))
+                .isInstanceOf(InvalidJobException.class)
+                .hasMessageStartingWith(field + ": ")
+                .satisfies(e -> {
+                    assertThat(((InvalidJobException) e).errorCode()).isEqualTo("INVALID_FIELD");
+                    assertThat(((InvalidJobException) e).field()).isEqualTo(field);
+                });
+    }
+}
