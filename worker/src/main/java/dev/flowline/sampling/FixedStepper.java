@@ -1,0 +1,102 @@
+package dev.flowline.sampling;
+
+/**
+ * Any explicit Runge–Kutta tableau on a given grid: stage i of step n is evaluated at
+ * {@code x_n + h·Σ a_ij k_j}, time {@code t_n + c_i·h}; after the last stage {@code x_{n+1} = x_n + h·Σ b_i k_i}
+ * and, for the SDE sampler, the step's noise increment is added.
+ */
+final class FixedStepper implements Stepper {
+
+    private final double[] grid;
+    private final RungeKuttaStages stages;
+    private final MarginalPreservingSde sde;
+    private final double[] x;
+    private final double[] y;
+    /** Step index n: the state x is at grid[n]. */
+    private int step;
+    /** Stage whose velocity is pending. */
+    private int stage;
+    private double evalTime;
+
+    /**
+     * @param grid the time points (strictly increasing); the state starts at {@code grid[0]}
+     * @param x0   the initial state, copied
+     * @param sde  the stochastic part, or {@code null} for the ODE
+     */
+    FixedStepper(ButcherTableau tableau, double[] grid, double[] x0, MarginalPreservingSde sde) {
+        this.grid = grid;
+        this.stages = new RungeKuttaStages(tableau, x0.length);
+        this.sde = sde;
+        this.x = x0.clone();
+        this.y = new double[x0.length];
+        prepare();
+    }
+
+    /**
+     * A stepper whose first stage velocity at {@code (x0, grid[0])} is already known (the BOSS optimiser has it
+     * from its reference run); a one-stage tableau then finishes its first step without any evaluation.
+     */
+    FixedStepper(ButcherTableau tableau, double[] grid, double[] x0, double[] firstStage) {
+        this(tableau, grid, x0, (MarginalPreservingSde) null);
+        accept(firstStage);
+    }
+
+    @Override
+    public boolean finished() {
+        return step == grid.length - 1;
+    }
+
+    @Override
+    public double evalTime() {
+        return evalTime;
+    }
+
+    @Override
+    public double[] evalPoint() {
+        return y;
+    }
+
+    @Override
+    public void accept(double[] velocity) {
+        if (finished()) throw new IllegalStateException("the sample is finished");
+        stages.setStage(stage, velocity);
+        stage++;
+        if (stage == stages.stages()) {
+            double h = grid[step + 1] - grid[step];
+            stages.solution(x, h, x);
+            if (sde != null) sde.addNoise(x, grid[step], grid[step + 1], step);
+            step++;
+            stage = 0;
+        }
+        if (!finished()) prepare();
+    }
+
+    private void prepare() {
+        double t0 = grid[step];
+        double h = grid[step + 1] - t0;
+        double c = stages.tableau().c(stage);
+        stages.stagePoint(stage, x, h, y);
+        // c = 1 lands on the next grid point exactly rather than on t0 + h's rounding of it.
+        evalTime = c == 1 ? grid[step + 1] : t0 + c * h;
+    }
+
+    @Override
+    public double time() {
+        return grid[step];
+    }
+
+    @Override
+    public double[] state() {
+        return x;
+    }
+
+    @Override
+    public int stepsDone() {
+        return step;
+    }
+
+    @Override
+    public int totalSteps() {
+        return grid.length - 1;
+    }
+}

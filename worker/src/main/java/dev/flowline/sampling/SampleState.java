@@ -1,0 +1,39 @@
+package dev.flowline.sampling;
+
+/**
+ * One sample being integrated, as the step-level batching scheduler sees it: a machine that asks for one velocity
+ * evaluation at a time and takes the answer. It hides the solver, the grid, guidance and noise, so the scheduler
+ * can stack rows of many samples with different samplers into one model call.
+ *
+ * <p>Per evaluation: {@link #rowsNeeded()} rows are written by {@link #writeRows} at a row offset of the
+ * scheduler's choosing, the model is called, and {@link #acceptRows} reads the velocities at the same offset.
+ * Rows are float32 in the model's layout; the state itself is kept in float64 (see {@link Sampler}).
+ * Implementations are not thread-safe; one scheduler thread drives a sample.
+ */
+public interface SampleState {
+
+    /** Rows the next evaluation needs: 1, or 2 for a guided evaluation (conditional row first, then unconditional), 0 when finished. */
+    int rowsNeeded();
+
+    /** Writes the next evaluation's rows starting at row {@code row}: x into x[row*dim ...], t into t[row], labels into labels[row]. */
+    void writeRows(float[] x, float[] t, int[] labels, int row);
+
+    /** Takes the velocities for the rows written by the last writeRows, read from v starting at row {@code row}. */
+    void acceptRows(float[] v, int row);
+
+    boolean isFinished();
+
+    /** Evaluations done so far; a guided evaluation (2 rows) counts once. */
+    int nfe();
+
+    int stepsDone();
+
+    /** Planned steps (for adaptive solvers an estimate; progress only). */
+    int totalSteps();
+
+    /** Current t of the sample's state. */
+    double time();
+
+    /** The sample at t=1 (or where the NFE cap stopped it) once finished; a fresh copy on every call. */
+    float[] result();
+}
