@@ -28,8 +28,8 @@ public record AdaptiveOptions(double rtol, double atol, double minStep, double m
             new AdaptiveOptions(DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_MIN_STEP, DEFAULT_MAX_STEP, DEFAULT_MAX_NFE);
 
     public AdaptiveOptions {
-        requireNonNegative("solverParams.rtol", rtol);
-        requireNonNegative("solverParams.atol", atol);
+        InvalidSamplerException.requireFiniteNonNegative("solverParams.rtol", rtol);
+        InvalidSamplerException.requireFiniteNonNegative("solverParams.atol", atol);
         if (rtol == 0 && atol == 0) throw new InvalidSamplerException("solverParams.atol", "rtol and atol must not both be 0");
         if (!(maxStep > 0) || maxStep > 1) {
             throw new InvalidSamplerException("solverParams.maxStep", "must be in (0, 1], got " + maxStep);
@@ -71,11 +71,5 @@ public record AdaptiveOptions(double rtol, double atol, double minStep, double m
 
     AdaptiveOptions withMaxNfe(int cap) {
         return new AdaptiveOptions(rtol, atol, minStep, maxStep, cap);
-    }
-
-    private static void requireNonNegative(String field, double value) {
-        if (!(value >= 0) || !Double.isFinite(value)) {
-            throw new InvalidSamplerException(field, "must be a finite number >= 0, got " + value);
-        }
     }
 }

@@ -128,9 +128,8 @@ final class AdaptiveStepper implements Stepper {
     }
 
     private void prepare() {
-        double c = stages.tableau().c(stage);
         stages.stagePoint(stage, x, h, y);
-        evalTime = c == 1 && lastStep ? 1.0 : t + c * h;
+        evalTime = stages.stageTime(stage, t, lastStep ? 1.0 : t + h);
     }
 
     @Override

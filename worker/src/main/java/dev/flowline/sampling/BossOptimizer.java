@@ -86,8 +86,7 @@ public final class BossOptimizer {
             double h = fine[n + 1] - fine[n];
             for (int i = 0; i < 4; i++) {
                 for (int s = 0; s < samples; s++) stages[s].stagePoint(i, x[s], h, points[s]);
-                double c = ButcherTableau.RK4.c(i);
-                evaluate(field, dim, label, points, c == 1 ? fine[n + 1] : fine[n] + c * h, k, options.maxRows());
+                evaluate(field, dim, label, points, stages[0].stageTime(i, fine[n], fine[n + 1]), k, options.maxRows());
                 for (int s = 0; s < samples; s++) stages[s].setStage(i, k[s]);
                 if (i == 0 && n % refine == 0) velocity[n / refine] = copy(k);
             }

@@ -74,10 +74,8 @@ final class FixedStepper implements Stepper {
     private void prepare() {
         double t0 = grid[step];
         double h = grid[step + 1] - t0;
-        double c = stages.tableau().c(stage);
         stages.stagePoint(stage, x, h, y);
-        // c = 1 lands on the next grid point exactly rather than on t0 + h's rounding of it.
-        evalTime = c == 1 ? grid[step + 1] : t0 + c * h;
+        evalTime = stages.stageTime(stage, t0, grid[step + 1]);
     }
 
     @Override

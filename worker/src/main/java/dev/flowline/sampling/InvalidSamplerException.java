@@ -18,6 +18,13 @@ public final class InvalidSamplerException extends IllegalArgumentException {
         this.field = field;
     }
 
+    /** Throws unless {@code value} is finite and {@code >= 0}. */
+    static void requireFiniteNonNegative(String field, double value) {
+        if (!Double.isFinite(value) || value < 0) {
+            throw new InvalidSamplerException(field, "must be a finite number >= 0, got " + value);
+        }
+    }
+
     /** The configuration field at fault, e.g. {@code "guidanceScale"} or {@code "solverParams.rtol"}. */
     public String field() {
         return field;

@@ -95,9 +95,8 @@ final class MultistepStepper implements Stepper {
             System.arraycopy(x, 0, y, 0, x.length);
             evalTime = t0;
         } else {
-            double c = startup.tableau().c(stage);
             startup.stagePoint(stage, x, h, y);
-            evalTime = c == 1 ? grid[step + 1] : t0 + c * h;
+            evalTime = startup.stageTime(stage, t0, grid[step + 1]);
         }
     }
 

@@ -33,6 +33,15 @@ final class RungeKuttaStages {
         for (int j = 0; j < i; j++) axpy(h * tableau.a(i, j), k[j], y);
     }
 
+    /**
+     * Time of stage i on the step {@code t0 → t1}: {@code t0 + c_i·(t1 - t0)}, where c = 1 lands on t1 exactly
+     * rather than on the rounding of {@code t0 + h}.
+     */
+    double stageTime(int i, double t0, double t1) {
+        double c = tableau.c(i);
+        return c == 1 ? t1 : t0 + c * (t1 - t0);
+    }
+
     /** {@code out = x + h·Σ b_i·k_i}; {@code out} may be {@code x}. */
     void solution(double[] x, double h, double[] out) {
         if (out != x) System.arraycopy(x, 0, out, 0, x.length);

@@ -47,12 +47,8 @@ public record SamplerConfig(Solver solver, Schedule schedule, OptionalInt steps,
         Objects.requireNonNull(guidanceInterval, "guidanceInterval");
         Objects.requireNonNull(adaptive, "adaptive");
         Objects.requireNonNull(limits, "limits");
-        if (!Double.isFinite(guidanceScale) || guidanceScale < 0) {
-            throw new InvalidSamplerException("guidanceScale", "must be a finite number >= 0, got " + guidanceScale);
-        }
-        if (!Double.isFinite(stochasticity) || stochasticity < 0) {
-            throw new InvalidSamplerException("stochasticity", "must be a finite number >= 0, got " + stochasticity);
-        }
+        InvalidSamplerException.requireFiniteNonNegative("guidanceScale", guidanceScale);
+        InvalidSamplerException.requireFiniteNonNegative("stochasticity", stochasticity);
         if (stochasticity > 0 && !(solver.method() instanceof ButcherTableau t && !t.isEmbedded())) {
             throw new InvalidSamplerException("stochasticity", "the SDE sampler runs with euler, midpoint, heun, "
                     + "ralston3 or rk4, not " + solver.id());
@@ -69,7 +65,7 @@ public record SamplerConfig(Solver solver, Schedule schedule, OptionalInt steps,
         if (solver.isAdaptive()) {
             checkAdaptive(solver, schedule, steps, adaptive, limits);
         } else {
-            if (schedule.fixedSteps() < 0 && steps.isEmpty() && nfeBudget.isEmpty() && !(schedule instanceof Schedule.Named)) {
+            if (schedule.takesStepCount() && steps.isEmpty() && nfeBudget.isEmpty()) {
                 throw new InvalidSamplerException("steps", "required (or nfeBudget) for schedule " + schedule);
             }
             if (schedule.fixedSteps() >= 0) {

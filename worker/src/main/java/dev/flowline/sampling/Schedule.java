@@ -17,9 +17,14 @@ public sealed interface Schedule {
     /** The grid of this schedule; {@code steps} is used only by schedules that do not fix their own. */
     double[] grid(int steps, NamedSchedules named);
 
-    /** Steps fixed by the schedule itself, or -1 when the configuration's step count decides. */
+    /** Steps fixed by the schedule itself (explicit grids), or -1 when it is not known before resolution. */
     default int fixedSteps() {
         return -1;
+    }
+
+    /** Whether the grid is made from the configuration's step count (uniform, shifted) rather than given. */
+    default boolean takesStepCount() {
+        return false;
     }
 
     /** {@code t_i = i / K}. */
@@ -28,19 +33,27 @@ public sealed interface Schedule {
         public double[] grid(int steps, NamedSchedules named) {
             return TimeGrids.uniform(steps);
         }
+
+        @Override
+        public boolean takesStepCount() {
+            return true;
+        }
     }
 
     /** See {@link TimeGrids#shifted(int, double)}. */
     record Shifted(double shift) implements Schedule {
         public Shifted {
-            if (!(shift > 0) || !Double.isFinite(shift)) {
-                throw new InvalidSamplerException("scheduleParams.shift", "must be a finite number > 0, got " + shift);
-            }
+            TimeGrids.checkShift(shift);
         }
 
         @Override
         public double[] grid(int steps, NamedSchedules named) {
             return TimeGrids.shifted(steps, shift);
+        }
+
+        @Override
+        public boolean takesStepCount() {
+            return true;
         }
     }
 

@@ -25,9 +25,7 @@ public final class TimeGrids {
      * strictly increasing, and it fixes both ends.
      */
     public static double[] shifted(int steps, double shift) {
-        if (!(shift > 0) || !Double.isFinite(shift)) {
-            throw new InvalidSamplerException("scheduleParams.shift", "must be a finite number > 0, got " + shift);
-        }
+        checkShift(shift);
         double[] t = uniform(steps);
         for (int i = 1; i < steps; i++) {
             double sigma = 1 - t[i];
@@ -61,6 +59,12 @@ public final class TimeGrids {
                     + times[0] + " .. " + times[times.length - 1]);
         }
         return times.clone();
+    }
+
+    static void checkShift(double shift) {
+        if (!(shift > 0) || !Double.isFinite(shift)) {
+            throw new InvalidSamplerException("scheduleParams.shift", "must be a finite number > 0, got " + shift);
+        }
     }
 
     private static void requireSteps(int steps) {
