@@ -5,18 +5,12 @@ package dev.flowline.sampling;
  * {@code x_n + h·Σ a_ij k_j}, time {@code t_n + c_i·h}; after the last stage {@code x_{n+1} = x_n + h·Σ b_i k_i}
  * and, for the SDE sampler, the step's noise increment is added.
  */
-final class FixedStepper implements Stepper {
+final class FixedStepper extends GridStepper {
 
-    private final double[] grid;
     private final RungeKuttaStages stages;
     private final MarginalPreservingSde sde;
-    private final double[] x;
-    private final double[] y;
-    /** Step index n: the state x is at grid[n]. */
-    private int step;
     /** Stage whose velocity is pending. */
     private int stage;
-    private double evalTime;
 
     /**
      * @param grid the time points (strictly increasing); the state starts at {@code grid[0]}
@@ -24,11 +18,9 @@ final class FixedStepper implements Stepper {
      * @param sde  the stochastic part, or {@code null} for the ODE
      */
     FixedStepper(ButcherTableau tableau, double[] grid, double[] x0, MarginalPreservingSde sde) {
-        this.grid = grid;
+        super(grid, x0);
         this.stages = new RungeKuttaStages(tableau, x0.length);
         this.sde = sde;
-        this.x = x0.clone();
-        this.y = new double[x0.length];
         prepare();
     }
 
@@ -39,21 +31,6 @@ final class FixedStepper implements Stepper {
     FixedStepper(ButcherTableau tableau, double[] grid, double[] x0, double[] firstStage) {
         this(tableau, grid, x0, (MarginalPreservingSde) null);
         accept(firstStage);
-    }
-
-    @Override
-    public boolean finished() {
-        return step == grid.length - 1;
-    }
-
-    @Override
-    public double evalTime() {
-        return evalTime;
-    }
-
-    @Override
-    public double[] evalPoint() {
-        return y;
     }
 
     @Override
@@ -73,28 +50,7 @@ final class FixedStepper implements Stepper {
 
     private void prepare() {
         double t0 = grid[step];
-        double h = grid[step + 1] - t0;
-        stages.stagePoint(stage, x, h, y);
+        stages.stagePoint(stage, x, grid[step + 1] - t0, y);
         evalTime = stages.stageTime(stage, t0, grid[step + 1]);
-    }
-
-    @Override
-    public double time() {
-        return grid[step];
-    }
-
-    @Override
-    public double[] state() {
-        return x;
-    }
-
-    @Override
-    public int stepsDone() {
-        return step;
-    }
-
-    @Override
-    public int totalSteps() {
-        return grid.length - 1;
     }
 }

@@ -5,48 +5,26 @@ package dev.flowline.sampling;
  * itself, pushes it on the history and moves with the rule's Lagrange weights; the first {@code k-2} steps run the
  * rule's startup tableau, whose first stage is that same grid-point velocity.
  */
-final class MultistepStepper implements Stepper {
+final class MultistepStepper extends GridStepper {
 
     private final MultistepRule rule;
-    private final double[] grid;
     private final RungeKuttaStages startup;
-    private final double[] x;
-    private final double[] y;
     /** History velocities, most recent first; rotated by reference, never reallocated. */
     private final double[][] history;
     private final double[] historyTimes;
     private final double[] weights;
     private int historyCount;
-    private int step;
     /** Stage of the startup tableau pending; 0 on ordinary steps. */
     private int stage;
-    private double evalTime;
 
     MultistepStepper(MultistepRule rule, double[] grid, double[] x0) {
+        super(grid, x0);
         this.rule = rule;
-        this.grid = grid;
         this.startup = new RungeKuttaStages(rule.startup(), x0.length);
-        this.x = x0.clone();
-        this.y = new double[x0.length];
         this.history = new double[rule.order()][x0.length];
         this.historyTimes = new double[rule.order()];
         this.weights = new double[rule.order()];
         prepare();
-    }
-
-    @Override
-    public boolean finished() {
-        return step == grid.length - 1;
-    }
-
-    @Override
-    public double evalTime() {
-        return evalTime;
-    }
-
-    @Override
-    public double[] evalPoint() {
-        return y;
     }
 
     @Override
@@ -90,33 +68,8 @@ final class MultistepStepper implements Stepper {
 
     private void prepare() {
         double t0 = grid[step];
-        double h = grid[step + 1] - t0;
-        if (stage == 0) {
-            System.arraycopy(x, 0, y, 0, x.length);
-            evalTime = t0;
-        } else {
-            startup.stagePoint(stage, x, h, y);
-            evalTime = startup.stageTime(stage, t0, grid[step + 1]);
-        }
-    }
-
-    @Override
-    public double time() {
-        return grid[step];
-    }
-
-    @Override
-    public double[] state() {
-        return x;
-    }
-
-    @Override
-    public int stepsDone() {
-        return step;
-    }
-
-    @Override
-    public int totalSteps() {
-        return grid.length - 1;
+        // Ordinary steps and the startup's first stage evaluate at the grid point itself.
+        startup.stagePoint(stage, x, grid[step + 1] - t0, y);
+        evalTime = startup.stageTime(stage, t0, grid[step + 1]);
     }
 }
