@@ -100,7 +100,7 @@ final class WorkerTestKit implements AutoCloseable {
 
     FlowlineWorker start(WorkerConfig config, ModelRegistry registry) {
         FlowlineWorker w = FlowlineWorker.start(config, registry);
-        closeables.add(() -> w.kill().get());
+        closeables.add(() -> w.kill().get(30, java.util.concurrent.TimeUnit.SECONDS));
         return w;
     }
 
