@@ -1,0 +1,29 @@
+package dev.flowline.demo.report;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HtmlReportTest {
+
+    @Test
+    void everyJobIsARowAndUserTextIsEscaped(@TempDir Path dir) throws Exception {
+        Path page = dir.resolve("index.html");
+        HtmlReport.write(page, "Run <1>", "sheet.png", Map.of("jobs", 2), List.of(
+                new HtmlReport.JobRow("job-a", "Bag", "heun 8", "SUCCEEDED", 2, 120.4, 16, 12.5, null, new byte[]{1, 2, 3}),
+                new HtmlReport.JobRow("job-<b>", "Coat", "euler 4", "FAILED", 1, 3.0, 0, 0, "MODEL_ERROR: x & y", null)));
+        String html = Files.readString(page);
+        assertThat(html).contains("<title>Run &lt;1&gt;</title>");
+        assertThat(html).contains("src=\"sheet.png\"");
+        assertThat(html.split("<tr><td>", -1)).hasSize(3);
+        assertThat(html).contains("job-&lt;b&gt;").doesNotContain("job-<b>");
+        assertThat(html).contains("MODEL_ERROR: x &amp; y");
+        assertThat(html).contains("data:image/png;base64,AQID");
+    }
+}

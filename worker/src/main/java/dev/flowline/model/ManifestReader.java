@@ -1,0 +1,344 @@
+package dev.flowline.model;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads {@code flowline-model.json} into a {@link ModelManifest}. Every problem is a {@link ModelLoadException}
+ * naming the model, the file and the field ({@code conditioning.nullClass}, {@code sampleShape[1]}, ...); unknown
+ * keys are errors at every level, so a typo never silently falls back to a default.
+ *
+ * <p>Optional fields and their defaults: description "", alternatives {}, inputs {x: "x", t: "t", label: "label"
+ * when conditional}, output "v", labelType int64, valueRange [-1, 1], image none, time noise_to_data × 1.0,
+ * conditioning none, defaultSampler {@link ModelInfo.SamplerDefaults#DEFAULT}, schedules {}, batchSizeHint
+ * {@value ModelInfo#DEFAULT_BATCH_SIZE_HINT}, evaluation none. Required: name, version, engine, file, sampleShape.
+ */
+public final class ManifestReader {
+    static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private static final Set<String> TOP_LEVEL = Set.of("name", "version", "description", "engine", "file",
+            "alternatives", "inputs", "output", "labelType", "sampleShape", "valueRange", "image", "time",
+            "conditioning", "defaultSampler", "schedules", "batchSizeHint", "evaluation");
+
+    private final Path file;
+    private String model;
+
+    private ManifestReader(Path file) {
+        this.file = file;
+        // Until the name is read, errors name the model by its directory.
+        Path dir = file.toAbsolutePath().getParent();
+        this.model = dir == null || dir.getFileName() == null ? "?" : dir.getFileName().toString();
+    }
+
+    /** Reads and validates the manifest at {@code file}. */
+    public static ModelManifest read(Path file) {
+        ManifestReader r = new ManifestReader(file);
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            throw new ModelLoadException(r.model, file, "manifest not found", e);
+        } catch (JsonProcessingException e) {
+            throw new ModelLoadException(r.model, file, "manifest is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()), e);
+        } catch (IOException e) {
+            throw new ModelLoadException(r.model, file, "cannot read manifest: " + e, e);
+        }
+        return r.parse(root);
+    }
+
+    /** Validates an already-parsed tree as if it had been read from {@code file} (used when rewriting a manifest). */
+    static ModelManifest fromTree(Path file, JsonNode root) {
+        return new ManifestReader(file).parse(root);
+    }
+
+    private ModelManifest parse(JsonNode root) {
+        if (root == null || !root.isObject()) throw error("", "the manifest must be a JSON object");
+        if (root.has("name")) model = text(root, "name");
+        checkKeys(root, "", TOP_LEVEL);
+        String name = requiredText(root, "name");
+        String version = requiredText(root, "version");
+        String description = root.has("description") ? text(root, "description") : "";
+
+        EngineKind engine = engine(requiredText(root, "engine"), "engine");
+        Map<EngineKind, String> files = new EnumMap<>(EngineKind.class);
+        files.put(engine, relativeFile(requiredText(root, "file"), "file"));
+        JsonNode alternatives = optionalObject(root, "alternatives", null);
+        if (alternatives != null) {
+            for (Iterator<String> it = alternatives.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                EngineKind alt = engine(key, "alternatives." + key);
+                if (alt == engine) throw error("alternatives." + key, "repeats the main engine " + engine);
+                files.put(alt, relativeFile(text(alternatives, key, "alternatives." + key), "alternatives." + key));
+            }
+        }
+
+        int[] sampleShape = intArray(root, "sampleShape");
+        ModelInfo.ValueRange valueRange = valueRange(root);
+        Optional<ModelInfo.ImageLayout> image = image(root);
+        TimeConvention time = time(root);
+
+        JsonNode cond = optionalObject(root, "conditioning", Set.of("type", "numClasses", "nullClass", "classNames"));
+        String condType = cond == null ? "none" : requiredText(cond, "type", "conditioning.type");
+        int numClasses = 0;
+        int nullClass = ModelInfo.NO_NULL_CLASS;
+        List<String> classNames = List.of();
+        switch (condType) {
+            case "none" -> {
+                for (String k : List.of("numClasses", "nullClass", "classNames")) {
+                    if (cond != null && cond.has(k)) throw error("conditioning." + k, "is not allowed with type \"none\"");
+                }
+            }
+            case "class" -> {
+                numClasses = positiveInt(cond, "numClasses", "conditioning.numClasses");
+                if (cond.has("nullClass")) nullClass = nonNegativeInt(cond, "nullClass", "conditioning.nullClass");
+                if (cond.has("classNames")) classNames = textArray(cond.get("classNames"), "conditioning.classNames");
+            }
+            default -> throw error("conditioning.type", "must be \"class\" or \"none\", got \"" + condType + "\"");
+        }
+        boolean conditional = numClasses > 0;
+        ModelManifest.Inputs inputs = inputs(root, conditional);
+        String output = root.has("output") ? text(root, "output") : "v";
+        LabelType labelType = LabelType.INT64;
+        if (root.has("labelType")) {
+            try {
+                labelType = LabelType.fromManifest(text(root, "labelType"));
+            } catch (IllegalArgumentException e) {
+                throw error("labelType", e.getMessage());
+            }
+        }
+        ModelInfo.SamplerDefaults sampler = sampler(root);
+        Map<String, List<Double>> schedules = schedules(root);
+        int batchSizeHint = root.has("batchSizeHint") ? positiveInt(root, "batchSizeHint", "batchSizeHint") : ModelInfo.DEFAULT_BATCH_SIZE_HINT;
+        Optional<ModelManifest.Evaluation> evaluation = evaluation(root);
+
+        try {
+            ModelInfo info = new ModelInfo(name, version, description, sampleShape, valueRange, numClasses, nullClass,
+                    classNames, image, sampler, schedules, batchSizeHint);
+            return new ModelManifest(file, info, engine, files, inputs, output, labelType, time, evaluation);
+        } catch (IllegalArgumentException e) {
+            // Cross-field rules live in the records; their messages name the fields.
+            throw new ModelLoadException(model, file, "invalid manifest: " + e.getMessage(), e);
+        }
+    }
+
+    private ModelInfo.ValueRange valueRange(JsonNode root) {
+        if (!root.has("valueRange")) return ModelInfo.ValueRange.SYMMETRIC_UNIT;
+        double[] r = doubleArray(root.get("valueRange"), "valueRange");
+        if (r.length != 2) throw error("valueRange", "must be [min, max]");
+        try {
+            return new ModelInfo.ValueRange(r[0], r[1]);
+        } catch (IllegalArgumentException e) {
+            throw error("valueRange", e.getMessage());
+        }
+    }
+
+    private Optional<ModelInfo.ImageLayout> image(JsonNode root) {
+        JsonNode img = optionalObject(root, "image", Set.of("channels", "height", "width"));
+        if (img == null) return Optional.empty();
+        try {
+            return Optional.of(new ModelInfo.ImageLayout(positiveInt(img, "channels", "image.channels"),
+                    positiveInt(img, "height", "image.height"), positiveInt(img, "width", "image.width")));
+        } catch (IllegalArgumentException e) {
+            throw error("image", e.getMessage());
+        }
+    }
+
+    private TimeConvention time(JsonNode root) {
+        JsonNode t = optionalObject(root, "time", Set.of("direction", "scale"));
+        if (t == null) return TimeConvention.FLOWLINE;
+        TimeConvention.Direction direction = TimeConvention.Direction.NOISE_TO_DATA;
+        if (t.has("direction")) {
+            try {
+                direction = TimeConvention.Direction.fromManifest(text(t, "direction", "time.direction"));
+            } catch (IllegalArgumentException e) {
+                throw error("time.direction", e.getMessage());
+            }
+        }
+        double scale = t.has("scale") ? number(t, "scale", "time.scale") : 1.0;
+        if (!(scale > 0)) throw error("time.scale", "must be positive, got " + scale);
+        return new TimeConvention(direction, scale);
+    }
+
+    private ModelManifest.Inputs inputs(JsonNode root, boolean conditional) {
+        JsonNode in = optionalObject(root, "inputs", Set.of("x", "t", "label"));
+        if (in == null) return new ModelManifest.Inputs("x", "t", conditional ? Optional.of("label") : Optional.empty());
+        String x = requiredText(in, "x", "inputs.x");
+        String t = requiredText(in, "t", "inputs.t");
+        if (conditional && !in.has("label")) throw error("inputs.label", "is required for a class-conditional model");
+        if (!conditional && in.has("label")) throw error("inputs.label", "is not allowed for an unconditional model (conditioning type none)");
+        return new ModelManifest.Inputs(x, t, conditional ? Optional.of(text(in, "label", "inputs.label")) : Optional.empty());
+    }
+
+    private ModelInfo.SamplerDefaults sampler(JsonNode root) {
+        JsonNode s = optionalObject(root, "defaultSampler", Set.of("solver", "steps", "guidanceScale"));
+        if (s == null) return ModelInfo.SamplerDefaults.DEFAULT;
+        String solver = requiredText(s, "solver", "defaultSampler.solver");
+        int steps = positiveInt(s, "steps", "defaultSampler.steps");
+        double guidance = s.has("guidanceScale") ? number(s, "guidanceScale", "defaultSampler.guidanceScale") : 1.0;
+        try {
+            return new ModelInfo.SamplerDefaults(solver, steps, guidance);
+        } catch (IllegalArgumentException e) {
+            throw error("defaultSampler", e.getMessage());
+        }
+    }
+
+    private Map<String, List<Double>> schedules(JsonNode root) {
+        JsonNode s = optionalObject(root, "schedules", null);
+        Map<String, List<Double>> out = new LinkedHashMap<>();
+        if (s == null) return out;
+        for (Map.Entry<String, JsonNode> e : s.properties()) {
+            String path = "schedules." + e.getKey();
+            List<Double> grid = new ArrayList<>();
+            for (double d : doubleArray(e.getValue(), path)) grid.add(d);
+            try {
+                ModelInfo.validateGrid(model, e.getKey(), grid);
+            } catch (IllegalArgumentException ex) {
+                throw error(path, ex.getMessage());
+            }
+            out.put(e.getKey(), grid);
+        }
+        return out;
+    }
+
+    private Optional<ModelManifest.Evaluation> evaluation(JsonNode root) {
+        JsonNode e = optionalObject(root, "evaluation", Set.of("classifier", "referenceFeatures"));
+        if (e == null) return Optional.empty();
+        Optional<String> classifier = e.has("classifier")
+                ? Optional.of(relativeFile(text(e, "classifier", "evaluation.classifier"), "evaluation.classifier")) : Optional.empty();
+        Optional<String> features = e.has("referenceFeatures")
+                ? Optional.of(relativeFile(text(e, "referenceFeatures", "evaluation.referenceFeatures"), "evaluation.referenceFeatures"))
+                : Optional.empty();
+        return Optional.of(new ModelManifest.Evaluation(classifier, features));
+    }
+
+    // ---- field helpers: each names the field path in its error ----
+
+    private ModelLoadException error(String field, String problem) {
+        return new ModelLoadException(model, file, field.isEmpty() ? problem : "field '" + field + "' " + problem);
+    }
+
+    private void checkKeys(JsonNode obj, String prefix, Set<String> allowed) {
+        for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!allowed.contains(k)) {
+                throw error(prefix + k, "is not a known manifest key (known: " + new java.util.TreeSet<>(allowed) + ")");
+            }
+        }
+    }
+
+    /** An optional object field; {@code allowed} null means free keys (engine names, schedule names). */
+    private JsonNode optionalObject(JsonNode parent, String key, Set<String> allowed) {
+        JsonNode n = parent.get(key);
+        if (n == null) return null;
+        if (!n.isObject()) throw error(key, "must be a JSON object");
+        if (allowed != null) checkKeys(n, key + ".", allowed);
+        return n;
+    }
+
+    private String requiredText(JsonNode obj, String key) {
+        return requiredText(obj, key, key);
+    }
+
+    private String requiredText(JsonNode obj, String key, String path) {
+        if (!obj.has(key)) throw error(path, "is required");
+        return text(obj, key, path);
+    }
+
+    private String text(JsonNode obj, String key) {
+        return text(obj, key, key);
+    }
+
+    private String text(JsonNode obj, String key, String path) {
+        JsonNode n = obj.get(key);
+        if (n == null || !n.isTextual() || n.asText().isBlank()) throw error(path, "must be a non-blank string");
+        return n.asText();
+    }
+
+    private double number(JsonNode obj, String key, String path) {
+        JsonNode n = obj.get(key);
+        if (n == null || !n.isNumber() || !Double.isFinite(n.asDouble())) throw error(path, "must be a finite number");
+        return n.asDouble();
+    }
+
+    private int positiveInt(JsonNode obj, String key, String path) {
+        int v = intValue(obj.get(key), path);
+        if (v <= 0) throw error(path, "must be a positive integer, got " + v);
+        return v;
+    }
+
+    private int nonNegativeInt(JsonNode obj, String key, String path) {
+        int v = intValue(obj.get(key), path);
+        if (v < 0) throw error(path, "must be >= 0, got " + v);
+        return v;
+    }
+
+    private int intValue(JsonNode n, String path) {
+        if (n == null) throw error(path, "is required");
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) throw error(path, "must be an integer, got " + n);
+        return n.asInt();
+    }
+
+    private int[] intArray(JsonNode root, String key) {
+        JsonNode a = root.get(key);
+        if (a == null) throw error(key, "is required");
+        if (!a.isArray() || a.isEmpty()) throw error(key, "must be a non-empty array of positive integers");
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = intValue(a.get(i), key + "[" + i + "]");
+            if (out[i] <= 0) throw error(key + "[" + i + "]", "must be positive, got " + out[i]);
+        }
+        return out;
+    }
+
+    private double[] doubleArray(JsonNode a, String path) {
+        if (!a.isArray()) throw error(path, "must be an array of numbers");
+        double[] out = new double[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode n = a.get(i);
+            if (!n.isNumber() || !Double.isFinite(n.asDouble())) throw error(path + "[" + i + "]", "must be a finite number, got " + n);
+            out[i] = n.asDouble();
+        }
+        return out;
+    }
+
+    private List<String> textArray(JsonNode a, String path) {
+        if (!a.isArray()) throw error(path, "must be an array of strings");
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).isTextual()) throw error(path + "[" + i + "]", "must be a string");
+            out.add(a.get(i).asText());
+        }
+        return out;
+    }
+
+    private EngineKind engine(String name, String path) {
+        try {
+            return EngineKind.fromName(name);
+        } catch (IllegalArgumentException e) {
+            throw error(path, e.getMessage());
+        }
+    }
+
+    /** Weight files live beside the manifest: a path that is absolute or climbs out of the directory is refused. */
+    private String relativeFile(String f, String path) {
+        Path p = Path.of(f).normalize();
+        if (p.isAbsolute() || p.startsWith("..")) throw error(path, "must be a path inside the model directory, got \"" + f + "\"");
+        return f;
+    }
+}
