@@ -35,6 +35,8 @@ final class Activation {
 
     private static Decision continuous(SchedulerOptions o, AdmissionQueue queue, int activeSamples, long now) {
         if (activeSamples >= o.maxActiveSamples()) return Decision.NOTHING;
+        JobRun head = queue.best(now); // one linear pass; the queue is only sorted when its head gets in
+        if (activeSamples > 0 && activeSamples + head.samples() > o.maxActiveSamples()) return Decision.NOTHING;
         List<JobRun> take = new ArrayList<>();
         int samples = activeSamples;
         for (JobRun r : queue.ordered(now)) {

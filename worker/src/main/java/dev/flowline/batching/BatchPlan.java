@@ -2,12 +2,9 @@ package dev.flowline.batching;
 
 import dev.flowline.model.VelocityModel;
 
-import java.util.HashSet;
-import java.util.Set;
-
 /**
  * One model call the core decided on: which samples, at which rows. A sample's rows are always contiguous and
- * never split across calls. Immutable; the executor runs it and the core completes it with a {@link BatchResult}.
+ * never split across calls. Not changed once made; the executor runs it and the core completes it with a {@link BatchResult}.
  */
 final class BatchPlan {
     final long seq;
@@ -16,8 +13,10 @@ final class BatchPlan {
     final SampleSlot[] members;
     /** First row of each member; member i owns rows [rowOffsets[i], rowOffsets[i] + members[i].rows). */
     final int[] rowOffsets;
+    /** Rows of each member's evaluation, fixed when the plan was made. */
+    private final int[] memberRows;
     final int rows;
-    /** Distinct jobs among the members. */
+    /** Distinct jobs among the members (counted with {@link JobRun#plannedInBatch}, without allocating). */
     final int jobs;
 
     BatchPlan(long seq, String groupKey, VelocityModel model, SampleSlot[] members) {
@@ -26,24 +25,24 @@ final class BatchPlan {
         this.model = model;
         this.members = members;
         this.rowOffsets = new int[members.length];
+        this.memberRows = new int[members.length];
         int row = 0;
         int distinct = 0;
-        JobRun last = null;
-        Set<JobRun> seen = null;
         for (int i = 0; i < members.length; i++) {
             rowOffsets[i] = row;
-            row += members[i].rows;
+            memberRows[i] = members[i].rows;
+            row += memberRows[i];
             JobRun r = members[i].run;
-            if (r == last) continue;
-            if (seen == null) seen = new HashSet<>();
-            if (seen.add(r)) distinct++;
-            last = r;
+            if (r.plannedInBatch != seq) {
+                r.plannedInBatch = seq;
+                distinct++;
+            }
         }
         this.rows = row;
         this.jobs = distinct;
     }
 
     int rowsOf(int member) {
-        return members[member].rows;
+        return memberRows[member];
     }
 }

@@ -144,11 +144,11 @@ final class DeviceScheduler implements Scheduler {
     public CompletableFuture<List<Job>> drain(Duration timeout) {
         lock.lock();
         try {
+            if (drainFuture == null && closed) return CompletableFuture.completedFuture(List.of()); // close() abandoned all
             core.stopAdmitting();
             if (drainFuture == null) {
                 drainFuture = new CompletableFuture<>();
-                drainDeadlineNanos = Activation.saturatedAdd(clock.nanoTime(), timeout.toNanos());
-                if (closed && thread == null) drainFuture.complete(List.of());
+                drainDeadlineNanos = Activation.saturatedAdd(clock.nanoTime(), saturatedNanos(timeout));
             }
             poke();
             return drainFuture;
@@ -290,6 +290,10 @@ final class DeviceScheduler implements Scheduler {
                 log.warn("scheduler listener failed on {}", e, t);
             }
         }
+    }
+
+    private static long saturatedNanos(Duration d) {
+        return d.compareTo(Duration.ofDays(365_000)) > 0 ? Long.MAX_VALUE / 4 : Math.max(0, d.toNanos());
     }
 
     /** Caller holds the lock. */

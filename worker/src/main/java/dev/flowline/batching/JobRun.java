@@ -33,6 +33,8 @@ final class JobRun {
     int modelCalls;
     long rowsInCalls;
     int maxCallRows;
+    /** The last batch plan that listed this job, for counting a plan's distinct jobs. */
+    long plannedInBatch = -1;
     /** The last batch counted in modelCalls, so that a job with several rows in one call counts it once. */
     long lastBatchSeq = -1;
 
@@ -80,14 +82,22 @@ final class JobRun {
         return new SchedulerEvent.Progress(job, minSteps, maxTotal, slots.size() - samplesLeft);
     }
 
+    /** The job's single outcome; a SUCCEEDED job whose results cannot be read ends FAILED instead. */
     JobOutcome outcome(JobStatus status, String errorCode, String errorMessage, long endNanos) {
         List<float[]> results = List.of();
         int nfe = 0;
-        for (SampleSlot s : slots) nfe = Math.max(nfe, s.state.nfe());
-        if (status == JobStatus.SUCCEEDED) {
-            List<float[]> r = new ArrayList<>(slots.size());
-            for (SampleSlot s : slots) r.add(s.state.result());
-            results = List.copyOf(r);
+        try {
+            for (SampleSlot s : slots) nfe = Math.max(nfe, s.state.nfe());
+            if (status == JobStatus.SUCCEEDED) {
+                List<float[]> r = new ArrayList<>(slots.size());
+                for (SampleSlot s : slots) r.add(s.state.result());
+                results = List.copyOf(r);
+            }
+        } catch (RuntimeException e) {
+            status = JobStatus.FAILED;
+            errorCode = BatchResult.SAMPLER_ERROR;
+            errorMessage = "job " + job.jobId() + ": reading its samples failed: " + e;
+            results = List.of();
         }
         long queued = (started() ? firstCallNanos : endNanos) - admittedNanos;
         long sampling = started() ? endNanos - firstCallNanos : 0;

@@ -137,12 +137,12 @@ final class SchedulerCore {
                 admitting && !capacity.full(), now);
         for (JobRun run : decision.activate()) activate(run, now);
         if (slotsDirty) purgeDoneSlots();
-        BatchPlan batch = former.form(groups.values(), now, nextBatchSeq);
-        if (batch == null) return decision.waitUntilNanos() == Long.MAX_VALUE ? Tick.IDLE : new Tick(null, decision.waitUntilNanos());
-        long waitUntil = companyWindowEnd(batch);
-        if (now < waitUntil) return new Tick(null, waitUntil);
-        nextBatchSeq++;
-        return new Tick(batch, 0);
+        BatchPlan batch = former.form(groups.values(), now, nextBatchSeq++); // a plan not run still used its number
+        long waitUntil = batch == null ? decision.waitUntilNanos() : companyWindowEnd(batch);
+        if (batch != null && now >= waitUntil) return new Tick(batch, 0);
+        if (runs.isEmpty()) return Tick.IDLE;
+        long wakeAt = Math.min(waitUntil, earliestDeadline); // a job waiting with the device idle may expire meanwhile
+        return wakeAt == Long.MAX_VALUE ? Tick.IDLE : new Tick(null, wakeAt);
     }
 
     /**
@@ -180,16 +180,23 @@ final class SchedulerCore {
             s.evaluated = true;
             s.readySinceNanos = now;
             s.readyOrder = nextReadyOrder++;
-            int rows = s.state.isFinished() ? 0 : s.state.rowsNeeded();
+            int rows = nextRows(s);
             if (rows == 0) {
                 finishSlot(s, now);
-            } else if (rows > 2) {
-                end(run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, "sample state asked for " + rows + " rows", now);
+            } else if (rows < 0 || rows > 2) {
+                end(run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, "sample " + s.index + " is in an invalid state", now);
             } else {
                 s.rows = rows;
             }
         }
-        for (JobRun run : advanced) if (run.phase == JobRun.Phase.ACTIVE) events.add(run.progress());
+        for (JobRun run : advanced) {
+            if (run.phase != JobRun.Phase.ACTIVE) continue;
+            try {
+                events.add(run.progress());
+            } catch (RuntimeException e) { // progress is best effort; the job's outcome is what counts
+                continue;
+            }
+        }
         events.add(new SchedulerEvent.Batch(new BatchRecord(plan.groupKey, plan.rows, plan.members.length, plan.jobs,
                 result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples)));
     }
@@ -229,9 +236,9 @@ final class SchedulerCore {
 
     private void activate(JobRun run, long now) {
         for (SampleSlot s : run.slots) {
-            int rows = s.state.isFinished() ? 0 : s.state.rowsNeeded();
+            int rows = nextRows(s);
             if (rows < 0 || rows > 2) { // still QUEUED: ends without touching the active counts
-                end(run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, "sample " + s.index + " asked for " + rows + " rows", now);
+                end(run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, "sample " + s.index + " is in an invalid state", now);
                 return;
             }
             s.rows = rows;
@@ -246,6 +253,15 @@ final class SchedulerCore {
             s.readyOrder = nextReadyOrder++;
             if (s.rows == 0) finishSlot(s, now);
             else group.slots.add(s);
+        }
+    }
+
+    /** Rows of the sample's next evaluation, 0 when finished, -1 when its state throws (it then fails its job). */
+    private static int nextRows(SampleSlot s) {
+        try {
+            return s.state.isFinished() ? 0 : s.state.rowsNeeded();
+        } catch (RuntimeException e) {
+            return -1;
         }
     }
 

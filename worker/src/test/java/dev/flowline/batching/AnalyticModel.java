@@ -4,6 +4,8 @@ import dev.flowline.model.ModelInfo;
 import dev.flowline.model.VelocityModel;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntConsumer;
 
@@ -23,7 +25,8 @@ final class AnalyticModel implements VelocityModel {
     private volatile IntConsumer beforeCall = rows -> {};
 
     AnalyticModel(String name, int... shape) {
-        this.info = new ModelInfo(name, "1", shape, 10, true);
+        this.info = new ModelInfo(name, "1", "scheduler test field", shape, ModelInfo.ValueRange.SYMMETRIC_UNIT, 10, 10,
+                List.of(), Optional.empty(), ModelInfo.SamplerDefaults.DEFAULT, Map.of(), ModelInfo.DEFAULT_BATCH_SIZE_HINT);
         this.dim = info.dim();
     }
 

@@ -60,6 +60,21 @@ class JobEndingsTest {
         assertThat(m.calls()).isZero();
     }
 
+    @Test
+    void aJobWaitingForCompanyExpiresAtItsDeadlineNotAtTheEndOfTheWindow() {
+        Harness h = new Harness(Harness.options(BatchingMode.REQUEST).withMaxDelayMicros(10_000), m);
+        long t0 = h.clock.nanoTime();
+        h.offer(Harness.job("hurried", "m", 0, TestSample.euler(4, 1, 5)).optDeadline(h.clock.in(Duration.ofMillis(2))));
+
+        assertThat(h.scheduler.tickOnce()).isEqualTo(t0 + 2_000_000); // wake for the deadline, inside the 10 ms window
+        h.clock.setNanos(t0 + 2_000_000);
+        h.scheduler.tickOnce();
+
+        assertThat(h.listener.outcome("hurried").status()).isEqualTo(JobStatus.EXPIRED);
+        assertThat(h.listener.outcome("hurried").queuedNanos()).isEqualTo(2_000_000);
+        assertThat(h.scheduler.tickOnce()).isEqualTo(Long.MAX_VALUE);
+    }
+
     @ParameterizedTest
     @EnumSource(BatchingMode.class)
     void cancellationEndsRunningAndQueuedJobsOnceAndTheOthersSucceed(BatchingMode mode) {

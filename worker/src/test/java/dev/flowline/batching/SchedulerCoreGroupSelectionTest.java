@@ -164,6 +164,7 @@ class SchedulerCoreGroupSelectionTest {
         clock.setNanos(t0 + 500_000);
         BatchPlan together = step(core, executor);
         assertThat(jobsOf(together)).containsExactly("a", "b");
+        assertThat(together.jobs).isEqualTo(2); // the plans formed while waiting did not spoil the count
 
         offer(core, "c", small, 0, TestSample.euler(4, 3, 5));
         BatchPlan next = step(core, executor); // a and b already ran: no waiting, c joins at once
