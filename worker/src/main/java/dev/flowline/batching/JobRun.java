@@ -13,7 +13,7 @@ final class JobRun {
     final VelocityModel model;
     /** Compatibility key: model name and sample shape (fp32 throughout). */
     final String groupKey;
-    /** For request-level batching: key plus planned steps and rows per evaluation of the first sample. */
+    /** For request-level batching: key, planned steps and rows per evaluation of the first sample, job's samplerKey. */
     final String shapeSignature;
     /** Rows of one evaluation of every sample, for request-level batch sizing. */
     final int rowsPerEvaluation;
@@ -50,7 +50,8 @@ final class JobRun {
         this.samplesLeft = slots.size();
         var first = job.samples().get(0);
         this.rowsPerEvaluation = Math.max(1, first.rowsNeeded());
-        this.shapeSignature = groupKey + "/steps=" + first.totalSteps() + "/rows=" + rowsPerEvaluation;
+        this.shapeSignature = groupKey + "/steps=" + first.totalSteps() + "/rows=" + rowsPerEvaluation
+                + (job.samplerKey() == null ? "" : "/" + job.samplerKey());
     }
 
     int samples() {

@@ -61,6 +61,21 @@ class ShortJobOrderingTest {
     }
 
     @Test
+    void requestModeKeepsJobsWithDifferentSamplerKeysInDifferentSets() {
+        AnalyticModel m = new AnalyticModel("m", 4);
+        Harness h = new Harness(Harness.options(BatchingMode.REQUEST), m);
+        h.offer(Harness.job("heun", "m", 0, TestSample.euler(4, 1, 4)).optSamplerKey("heun"));
+        h.offer(Harness.job("euler", "m", 0, TestSample.euler(4, 2, 4)).optSamplerKey("euler"));
+        h.offer(Harness.job("heun-too", "m", 0, TestSample.euler(4, 3, 4)).optSamplerKey("heun"));
+
+        h.runUntilIdle();
+
+        assertThat(h.listener.completionOrder()).containsExactly("heun", "heun-too", "euler");
+        assertThat(h.listener.outcome("heun").maxBatchRows()).isEqualTo(2);
+        assertThat(h.listener.outcome("euler").maxBatchRows()).isEqualTo(1);
+    }
+
+    @Test
     void onTheDeviceThreadAShortJobOvertakesALongOne() throws Exception {
         CountDownLatch longRunning = new CountDownLatch(3);
         CountDownLatch shortOffered = new CountDownLatch(1);
