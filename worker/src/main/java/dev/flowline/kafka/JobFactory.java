@@ -76,7 +76,7 @@ public final class JobFactory {
                 info.valueRange().min(), info.valueRange().max(), n, req.getMetadata());
         Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
-                .optAttachment(ticket).build();
+                .optAttachment(ticket).optSamplerKey(sampler.config().toString()).build();
         return new Decoded.Valid(record, job, ticket);
     }
 
