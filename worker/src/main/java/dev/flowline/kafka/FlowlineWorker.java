@@ -52,6 +52,7 @@ public final class FlowlineWorker {
     private final TelemetryVerticle telemetry;
     private final HttpEndpoint http;
     private volatile boolean modelsLoaded;
+    private volatile int modelCount;
     private volatile boolean stopped;
     /** The first drain or kill; later calls return it. */
     private CompletableFuture<Void> stopping;
@@ -146,6 +147,8 @@ public final class FlowlineWorker {
                 for (String name : registry.names()) registry.get(name);
                 return null;
             }));
+            w.modelCount = registry.names().size();
+            if (w.modelCount == 0) log.warn("no models to serve: every job will be dead-lettered UNKNOWN_MODEL (see models.dirs, models.builtin)");
             w.modelsLoaded = true;
             w.telemetryDeployment = await(w.vertx.deployVerticle(w.telemetry));
             await(w.vertx.deployVerticle(w.results));
@@ -166,6 +169,7 @@ public final class FlowlineWorker {
     public String notReadyReason() {
         if (stopped) return "stopping";
         if (!modelsLoaded) return "loading models";
+        if (modelCount == 0) return "no models to serve";
         if (!intake.hasAssignment()) return "no partition of " + config.topics().jobsTopic() + " assigned";
         return null;
     }
