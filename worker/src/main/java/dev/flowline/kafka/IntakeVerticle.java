@@ -68,8 +68,7 @@ public final class IntakeVerticle extends VerticleBase {
     private final ArrayDeque<Decoded.Valid> backlog = new ArrayDeque<>();
     /** Partitions at their outstanding limit. */
     private final Set<TopicPartition> limited = new HashSet<>();
-    /** Pauses as last applied to the consumer. */
-    private Set<TopicPartition> pausedNow = Set.of();
+    private final PausePlan pauses = new PausePlan();
     /** The scheduler said FULL: every partition stays paused until it signals capacity and the backlog is admitted. */
     private boolean full;
     /** Draining: nothing new is admitted. */
@@ -280,20 +279,11 @@ public final class IntakeVerticle extends VerticleBase {
 
     /** Brings the consumer's pauses in line with the state; {@code reapply} re-sends them all (after a rebalance). */
     private void applyPauses(boolean reapply) {
-        Set<TopicPartition> assigned = tracker.assigned();
-        Set<TopicPartition> want = new HashSet<>();
-        if (full || stopping) want.addAll(assigned);
-        else for (TopicPartition tp : limited) if (assigned.contains(tp)) want.add(tp);
-        Set<TopicPartition> toPause = new HashSet<>(want);
-        if (!reapply) toPause.removeAll(pausedNow);
-        Set<TopicPartition> toResume = new HashSet<>(pausedNow);
-        toResume.removeAll(want);
-        toResume.retainAll(assigned);
-        pausedNow = Set.copyOf(want);
-        metrics.intakeState(assigned.size(), want.size(), tracker.outstanding());
-        if (closed) return;
-        if (!toPause.isEmpty()) consumer.pause(toVertx(toPause));
-        if (!toResume.isEmpty()) consumer.resume(toVertx(toResume));
+        PausePlan.Change c = pauses.update(tracker.assigned(), full || stopping, limited, reapply);
+        metrics.intakeState(tracker.assigned().size(), pauses.paused(), tracker.outstanding());
+        if (closed || c.isEmpty()) return;
+        if (!c.pause().isEmpty()) consumer.pause(toVertx(c.pause())).onFailure(e -> log.debug("pause {}: {}", c.pause(), e.toString()));
+        if (!c.resume().isEmpty()) consumer.resume(toVertx(c.resume())).onFailure(e -> log.debug("resume {}: {}", c.resume(), e.toString()));
     }
 
     // ---- rebalances ----
@@ -387,7 +377,7 @@ public final class IntakeVerticle extends VerticleBase {
 
     private void periodic() {
         if (full && scheduler.hasRoom()) drainBacklog(); // in case a capacity signal was missed
-        metrics.intakeState(tracker.assigned().size(), pausedNow.size(), tracker.outstanding());
+        metrics.intakeState(tracker.assigned().size(), pauses.paused(), tracker.outstanding());
         commit();
     }
 

@@ -102,6 +102,11 @@ public final class WorkerMetrics {
         outstanding.set(outstandingRecords);
     }
 
+    /** Partitions paused now (tests and logs). */
+    public int pausedPartitions() {
+        return paused.get();
+    }
+
     /** Count of jobs completed with this status so far (tests and logs). */
     public double completed(String status) {
         return registry.find("flowline.jobs.completed").tag("status", status).counters().stream().mapToDouble(Counter::count).sum();

@@ -45,10 +45,12 @@ class WorkerGroupTest {
             FlowlineWorker w = kit.start(cfg, kit.registry(200));
 
             AtomicInteger maxInFlight = new AtomicInteger();
+            AtomicInteger maxPaused = new AtomicInteger();
             AtomicBoolean sampling = new AtomicBoolean(true);
             Thread sampler = new Thread(() -> {
                 while (sampling.get()) {
                     maxInFlight.accumulateAndGet(w.jobsInFlight(), Math::max);
+                    maxPaused.accumulateAndGet(w.metrics().pausedPartitions(), Math::max);
                     try {
                         Thread.sleep(1);
                     } catch (InterruptedException e) {
@@ -64,6 +66,7 @@ class WorkerGroupTest {
                 sampler.join();
             }
             assertThat(maxInFlight.get()).isBetween(1, capacity);
+            assertThat(maxPaused.get()).as("partitions paused by backpressure").isPositive();
             assertThat(w.metrics().partitionsRemoved()).as("partitions revoked or lost while paused").isZero();
             assertThat(results.records).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
             await(Duration.ofSeconds(15), "committed offsets at the log end", () -> kit.lag() == 0);
