@@ -40,6 +40,8 @@ import java.util.stream.Collectors;
  * re-applied after every rebalance because Kafka does not keep them.
  *
  * <p>All state is confined to this verticle's context; other threads reach it only through {@code runOnContext}.
+ * The class is larger than its neighbours for that reason: records, offsets, pauses and rebalances interact and
+ * change together on one thread; the pure parts live in {@link OffsetTracker} and {@link PausePlan}.
  */
 public final class IntakeVerticle extends VerticleBase {
     private static final Logger log = LoggerFactory.getLogger(IntakeVerticle.class);
@@ -82,7 +84,7 @@ public final class IntakeVerticle extends VerticleBase {
     private final Map<Set<TopicPartition>, Revoke> revokes = new HashMap<>();
     private volatile boolean hasAssignment;
 
-    /** A revoke in progress: waits (up to the grace) for the partitions' unfinished records. */
+    /** A revoke in progress: waits (up to the grace) for the partitions' running jobs. */
     private final class Revoke {
         final Set<TopicPartition> partitions;
         final CompletableFuture<Map<TopicPartition, Long>> result;
