@@ -101,6 +101,17 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
             .define("telemetry.progressIntervalMs", LONG, TelemetryOptions.DEFAULT_PROGRESS_INTERVAL_MS, atLeast(0),
                     "At most one progress event per job per interval (the final one always goes out).");
 
+    /** Kafka properties that typed keys own, or that the worker cannot work without; setting them is an error. */
+    private static final Map<String, String> RESERVED_KAFKA_PROPERTIES = Map.of(
+            "bootstrap.servers", "set kafka.bootstrapServers instead",
+            "group.id", "set kafka.groupId instead",
+            "group.protocol", "set kafka.groupProtocol instead",
+            "enable.auto.commit", "the worker commits itself, only offsets whose jobs are done",
+            "key.serializer", "the worker's records have string keys and byte[] values",
+            "value.serializer", "the worker's records have string keys and byte[] values",
+            "key.deserializer", "the worker's records have string keys and byte[] values",
+            "value.deserializer", "the worker's records have string keys and byte[] values");
+
     /** Defaults for everything, with the given bootstrap servers. */
     public static WorkerConfig defaults(String bootstrapServers) {
         return from(DEF.parse(Map.of("kafka.bootstrapServers", bootstrapServers)));
@@ -116,6 +127,10 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
     public static WorkerConfig from(Map<String, Object> v) {
         String id = (String) v.get("worker.id");
         WorkerOptions worker = new WorkerOptions(id == null || id.isBlank() ? WorkerOptions.defaultId() : id, ms(v, "worker.drainTimeoutMs"));
+        ((Map<String, String>) v.get("kafka.properties")).forEach((key, value) -> {
+            String why = RESERVED_KAFKA_PROPERTIES.get(key);
+            if (why != null) throw new ConfigException("kafka.properties." + key, Secrets.isSecretKey(key) ? ConfigDef.HIDDEN : value, why);
+        });
         KafkaOptions kafka = new KafkaOptions((String) v.get("kafka.bootstrapServers"), (String) v.get("kafka.groupId"),
                 (String) v.get("kafka.groupProtocol"), ms(v, "kafka.commitIntervalMs"), ms(v, "kafka.pollTimeoutMs"),
                 (Integer) v.get("kafka.maxOutstandingPerPartition"), ms(v, "kafka.revokeGraceMs"),

@@ -3,6 +3,7 @@ package dev.flowline.kafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -25,7 +26,7 @@ import java.util.stream.Collectors;
 public final class TopicSetup {
     private TopicSetup() {}
 
-    /** Creates the topics that do not exist yet and waits until all of them have a leader on every partition. */
+    /** Creates the topics that do not exist yet and waits until every partition has a leader and its logs exist. */
     public static void ensureTopics(Admin admin, Collection<NewTopic> topics, Duration timeout)
             throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -51,13 +52,39 @@ public final class TopicSetup {
                         .flatMap(t -> t.partitions().stream())
                         .map(TopicPartitionInfo::leader)
                         .allMatch(l -> l != null && !l.isEmpty());
-                if (ready) return;
+                if (ready && logsExist(admin, d, deadline)) return;
             } catch (ExecutionException e) {
                 // UnknownTopicOrPartition right after creation: metadata not propagated yet.
             }
             if (System.nanoTime() > deadline) throw new TimeoutException("topics " + names + " have no leader yet");
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * Whether every replica of every partition has its log on its broker (describeLogDirs lists it). A leader in the
+     * metadata alone was not enough: an idempotent producer that wrote before the log existed got
+     * NOT_LEADER_OR_FOLLOWER, then OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout.
+     */
+    private static boolean logsExist(Admin admin, Map<String, TopicDescription> topics, long deadline)
+            throws InterruptedException, TimeoutException, ExecutionException {
+        Map<Integer, Set<TopicPartition>> expected = new java.util.HashMap<>();
+        for (TopicDescription t : topics.values()) {
+            for (TopicPartitionInfo p : t.partitions()) {
+                for (var replica : p.replicas()) {
+                    expected.computeIfAbsent(replica.id(), k -> new java.util.HashSet<>()).add(new TopicPartition(t.name(), p.partition()));
+                }
+            }
+        }
+        var dirs = admin.describeLogDirs(expected.keySet()).allDescriptions().get(remaining(deadline), TimeUnit.NANOSECONDS);
+        for (var e : expected.entrySet()) {
+            Set<TopicPartition> present = new java.util.HashSet<>();
+            var byDir = dirs.get(e.getKey());
+            if (byDir == null) return false;
+            byDir.values().forEach(d -> present.addAll(d.replicaInfos().keySet()));
+            if (!present.containsAll(e.getValue())) return false;
+        }
+        return true;
     }
 
     private static <T> T get(org.apache.kafka.common.KafkaFuture<T> f, long deadline) throws InterruptedException, TimeoutException {

@@ -144,6 +144,14 @@ class WorkerConfigTest {
     }
 
     @Test
+    void kafkaPropertiesThatTypedKeysOwnAreRejected() {
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_KAFKA_PROPERTIES_GROUP_ID", "mine")))
+                .hasMessageContaining("kafka.properties.group.id").hasMessageContaining("'mine'").hasMessageContaining("kafka.groupId");
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_KAFKA_PROPERTIES_ENABLE_AUTO_COMMIT", "true")))
+                .hasMessageContaining("kafka.properties.enable.auto.commit");
+    }
+
+    @Test
     void secretsAreMaskedInToStringAndTheReference() {
         WorkerConfig c = WorkerConfig.load(null, Map.of(
                 "FLOWLINE_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "PlainLoginModule required username=\"u\" password=\"hunter2\";",
