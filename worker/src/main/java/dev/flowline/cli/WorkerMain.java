@@ -138,15 +138,20 @@ public final class WorkerMain implements Callable<Integer> {
         @Option(names = "--check", paramLabel = "FILE", description = "Validate this file (with the environment) instead.")
         Path check;
 
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() {
+            var out = spec.commandLine().getOut();
             if (check != null) {
                 WorkerConfig cfg = WorkerConfig.load(check, System.getenv());
-                System.out.println(check + ": OK");
-                System.out.println(cfg);
-                return 0;
+                out.println(check + ": OK");
+                out.println(cfg);
+            } else {
+                out.print(WorkerConfig.DEF.toReference());
             }
-            System.out.print(WorkerConfig.DEF.toReference());
+            out.flush();
             return 0;
         }
     }
