@@ -111,9 +111,29 @@ public final class ConfigDef {
         String tail = unknown.contains(".") ? unknown.substring(unknown.lastIndexOf('.') + 1) : unknown;
         for (String name : keys.keySet()) {
             String t = name.substring(name.indexOf('.') + 1);
-            if (name.equalsIgnoreCase(unknown) || t.equalsIgnoreCase(tail)) near.add(name);
+            boolean sameSection = unknown.contains(".") && name.startsWith(unknown.substring(0, unknown.indexOf('.') + 1));
+            if (name.equalsIgnoreCase(unknown) || t.equalsIgnoreCase(tail) || sameSection && editDistance(t.toLowerCase(Locale.ROOT), tail.toLowerCase(Locale.ROOT)) <= 2) {
+                near.add(name);
+            }
         }
         return near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)";
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     static Object parseValue(String key, Type type, Object v) {

@@ -20,6 +20,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,8 @@ public final class FlowlineWorker {
     private final HttpEndpoint http;
     private volatile boolean modelsLoaded;
     private volatile boolean stopped;
+    /** The first drain or kill; later calls return it. */
+    private CompletableFuture<Void> stopping;
     private String telemetryDeployment;
     private KafkaClientMetrics consumerMetrics;
 
@@ -59,9 +62,11 @@ public final class FlowlineWorker {
         this.config = config;
         String workerId = config.worker().id();
         this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        prometheus.config().commonTags("worker", workerId);
         this.vertx = Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+                        .setRegistryName("flowline-" + workerId + "-" + System.identityHashCode(this))
+                        // the only HTTP traffic is scrapes and probes; Vert.x's per-request gauges add nothing but warnings
+                        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)))
                 .withMetrics(new MicrometerMetricsFactory(prometheus))
                 .build();
         this.metrics = new WorkerMetrics(prometheus);
@@ -174,7 +179,8 @@ public final class FlowlineWorker {
      * {@code worker.drainTimeoutMs} (the rest is abandoned and redelivered), wait until their results are acked,
      * commit, leave the group, close everything.
      */
-    public CompletableFuture<Void> drain() {
+    public synchronized CompletableFuture<Void> drain() {
+        if (stopping != null) return stopping;
         stopped = true;
         Duration timeout = config.worker().drainTimeout();
         log.info("draining worker {} (up to {} ms)", config.worker().id(), timeout.toMillis());
@@ -184,29 +190,44 @@ public final class FlowlineWorker {
                     if (!abandoned.isEmpty()) log.warn("drain timeout: {} jobs abandoned (their records are redelivered)", abandoned.size());
                     return results.idle();
                 })
-                .compose(v -> intake.commitAndClose())
-                .eventually(this::closeRest);
-        return f.toCompletionStage().toCompletableFuture();
+                .compose(v -> intake.commitAndClose());
+        stopping = thenCloseRest(f);
+        return stopping;
     }
 
     /** Abrupt stop: leaves the group without committing or finishing anything (jobs in flight are redelivered). */
-    public CompletableFuture<Void> kill() {
+    public synchronized CompletableFuture<Void> kill() {
+        if (stopping != null) return stopping;
         stopped = true;
         log.info("killing worker {}", config.worker().id());
         scheduler.close();
-        return intake.kill().eventually(this::closeRest).toCompletionStage().toCompletableFuture();
+        stopping = thenCloseRest(intake.kill());
+        return stopping;
     }
 
-    private Future<Void> closeRest() {
-        Future<Void> telemetryStopped = telemetryDeployment == null ? Future.succeededFuture() : vertx.undeploy(telemetryDeployment);
-        return telemetryStopped
-                .eventually(publisher::flush)
-                .eventually(() -> publisher.close(Duration.ofSeconds(5)))
-                .eventually(() -> {
-                    scheduler.close();
-                    if (consumerMetrics != null) consumerMetrics.close();
-                    return vertx.close();
-                });
+    /**
+     * After {@code first}: stop telemetry, flush and close the producer, the scheduler and Vert.x. The returned future
+     * is completed by Vert.x's close callback (which has no context), never by a callback on a context that
+     * {@code vertx.close()} shuts down, so it always completes; it fails if {@code first} failed.
+     */
+    private CompletableFuture<Void> thenCloseRest(Future<Void> first) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        first.onComplete(firstResult -> {
+            Future<Void> telemetryStopped = telemetryDeployment == null ? Future.succeededFuture() : vertx.undeploy(telemetryDeployment);
+            telemetryStopped
+                    .eventually(publisher::flush)
+                    .eventually(() -> publisher.close(Duration.ofSeconds(5)))
+                    .onComplete(ignored -> {
+                        scheduler.close();
+                        if (consumerMetrics != null) consumerMetrics.close();
+                        vertx.close().onComplete(closed -> {
+                            if (firstResult.failed()) done.completeExceptionally(firstResult.cause());
+                            else if (closed.failed()) done.completeExceptionally(closed.cause());
+                            else done.complete(null);
+                        });
+                    });
+        });
+        return done;
     }
 
     public WorkerMetrics metrics() {

@@ -168,7 +168,7 @@ public final class IntakeVerticle extends VerticleBase {
     private void admit(Decoded.Valid v) {
         if (stopping) return;
         if (cancels.isCancelled(v.job().jobId())) {
-            completions.completed(notRun(v.job(), JobStatus.CANCELLED, "CANCELLED", "cancelled before it started"));
+            completeCancelled(v);
             return;
         }
         if (full) {
@@ -186,7 +186,7 @@ public final class IntakeVerticle extends VerticleBase {
     private boolean offer(Decoded.Valid v) {
         Admission a = scheduler.offer(v.job());
         switch (a) {
-            case ACCEPTED -> { }
+            case ACCEPTED -> started(v.record());
             case REJECTED_FULL -> { return false; }
             case REJECTED_SHUTDOWN -> log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
             case REJECTED_DUPLICATE -> deadLetterNow(v, "DUPLICATE_JOB", "a job with id '" + v.job().jobId() + "' is already running on this worker");
@@ -205,7 +205,7 @@ public final class IntakeVerticle extends VerticleBase {
             }
             if (cancels.isCancelled(head.job().jobId())) {
                 backlog.poll();
-                completions.completed(notRun(head.job(), JobStatus.CANCELLED, "CANCELLED", "cancelled before it started"));
+                completeCancelled(head);
                 continue;
             }
             if (!offer(head)) return;
@@ -226,8 +226,18 @@ public final class IntakeVerticle extends VerticleBase {
 
     // ---- dead letters and completions ----
 
+    private void completeCancelled(Decoded.Valid v) {
+        started(v.record());
+        completions.completed(notRun(v.job(), JobStatus.CANCELLED, "CANCELLED", "cancelled before it started"));
+    }
+
+    private void started(RecordRef ref) {
+        tracker.started(ref.partition(), ref.generation(), ref.offset());
+    }
+
     private void deadLetter(Decoded.Invalid inv) {
         RecordRef ref = inv.record();
+        started(ref);
         metrics.deadLettered(inv.rejection().errorCode());
         log.info("dead-lettering {} ({}): {}", ref, inv.rejection().errorCode(), inv.rejection().errorMessage());
         publisher.sendReliably(deadLetterTopic, ref.key(), inv.deadLetter(), () -> isCurrent(ref))
@@ -257,7 +267,7 @@ public final class IntakeVerticle extends VerticleBase {
         }
         if (!revokes.isEmpty()) {
             for (Revoke r : List.copyOf(revokes.values())) {
-                if (r.partitions.contains(tp) && tracker.allDone(r.partitions)) finishRevoke(r);
+                if (r.partitions.contains(tp) && tracker.settled(r.partitions)) finishRevoke(r);
             }
         }
     }
@@ -324,11 +334,13 @@ public final class IntakeVerticle extends VerticleBase {
             full = false; // what was waiting belonged to the revoked partitions
             applyPauses(false);
         }
-        if (killed || tracker.allDone(partitions) || options.revokeGrace().isZero()) {
+        // Records waiting in the backlog or being decoded are left to the next owner; only jobs already running (or
+        // dead letters being sent) can still finish and move the commit, so only they are waited for.
+        if (killed || tracker.settled(partitions) || options.revokeGrace().isZero()) {
             finishRevoke(r);
         } else {
-            log.info("revoking {}: waiting up to {} ms for {} unfinished records", partitions, options.revokeGrace().toMillis(),
-                    partitions.stream().mapToInt(tracker::outstanding).sum());
+            log.info("revoking {}: waiting up to {} ms for {} running jobs", partitions, options.revokeGrace().toMillis(),
+                    partitions.stream().mapToInt(tracker::inProgress).sum());
             r.timer = vertx.setTimer(options.revokeGrace().toMillis(), t -> finishRevoke(r));
         }
     }

@@ -7,6 +7,7 @@ import dev.flowline.avro.SamplerSpec;
 import dev.flowline.batching.Job;
 import dev.flowline.config.LimitOptions;
 import dev.flowline.model.ModelInfo;
+import dev.flowline.sampling.AdaptiveOptions;
 import dev.flowline.sampling.InvalidSamplerException;
 import dev.flowline.sampling.NamedSchedules;
 import dev.flowline.sampling.SampleState;
@@ -75,7 +76,7 @@ public final class JobFactory {
                 info.valueRange().min(), info.valueRange().max(), n, req.getMetadata());
         Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
-                .optAttachment(ticket).build();
+                .optAttachment(ticket).optSamplerKey(sampler.config().toString()).build();
         return new Decoded.Valid(record, job, ticket);
     }
 
@@ -114,7 +115,7 @@ public final class JobFactory {
                     .optTimes(spec.getTimes() == null ? null : spec.getTimes().stream().mapToDouble(Double::doubleValue).toArray())
                     .optGuidanceScale(spec.getGuidanceScale())
                     .optStochasticity(spec.getStochasticity())
-                    .optSolverParams(spec.getSolverParams())
+                    .optSolverParams(solverParams(spec))
                     .optLimits(samplerLimits);
             if (spec.getGuidanceInterval() != null) {
                 b.optGuidanceInterval(spec.getGuidanceInterval().getStart(), spec.getGuidanceInterval().getEnd());
@@ -136,6 +137,21 @@ public final class JobFactory {
         String solver = spec.getSolver() == null ? "" : spec.getSolver().strip().toLowerCase(java.util.Locale.ROOT);
         if (solver.equals("dopri5")) return null;
         return info.defaultSampler().steps();
+    }
+
+    /**
+     * An adaptive solver's default evaluation cap ({@link AdaptiveOptions#DEFAULT_MAX_NFE}) is lowered to the worker's
+     * limit when the job does not set one; a cap the job sets itself is checked against the limit.
+     */
+    private Map<String, Double> solverParams(SamplerSpec spec) {
+        Map<String, Double> params = spec.getSolverParams();
+        String solver = spec.getSolver() == null ? "" : spec.getSolver().strip().toLowerCase(java.util.Locale.ROOT);
+        if (!solver.equals("dopri5") || params.containsKey("maxNfe") || AdaptiveOptions.DEFAULT_MAX_NFE <= samplerLimits.maxNfe()) {
+            return params;
+        }
+        Map<String, Double> capped = new java.util.HashMap<>(params);
+        capped.put("maxNfe", (double) samplerLimits.maxNfe());
+        return capped;
     }
 
     private static NamedSchedules schedulesOf(ModelInfo info) {

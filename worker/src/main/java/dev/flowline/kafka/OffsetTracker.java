@@ -29,6 +29,8 @@ public final class OffsetTracker {
         final long generation;
         /** Received and not yet done, ascending. Invariant: every element <= highestReceived. */
         final TreeSet<Long> unfinished = new TreeSet<>();
+        /** Unfinished records on their way to done by themselves (admitted, or being dead-lettered). Subset of unfinished. */
+        final java.util.HashSet<Long> inProgress = new java.util.HashSet<>();
         /** Highest offset received in this assignment, -1 before the first. */
         long highestReceived = -1;
         /** Last offset committed (the "next offset to read" form), -1 when nothing was committed in this assignment. */
@@ -100,7 +102,32 @@ public final class OffsetTracker {
     public boolean done(TopicPartition tp, long generation, long offset) {
         PartitionState s = partitions.get(tp);
         if (s == null || s.generation != generation) return false;
+        s.inProgress.remove(offset);
         return s.unfinished.remove(offset);
+    }
+
+    /**
+     * Notes that an unfinished record is on its way to done without further action from the intake (its job was
+     * admitted, or its dead letter is being sent). Records not in progress (waiting in a backlog, being decoded) only
+     * finish if the intake acts; on revoke they are dropped instead of waited for.
+     */
+    public void started(TopicPartition tp, long generation, long offset) {
+        PartitionState s = partitions.get(tp);
+        if (s != null && s.generation == generation && s.unfinished.contains(offset)) s.inProgress.add(offset);
+    }
+
+    /** Records of the partition in progress (see {@link #started}). */
+    public int inProgress(TopicPartition tp) {
+        PartitionState s = partitions.get(tp);
+        return s == null ? 0 : s.inProgress.size();
+    }
+
+    /** Whether no record of these partitions is in progress: waiting longer cannot move their commit offsets. */
+    public boolean settled(Set<TopicPartition> which) {
+        for (TopicPartition tp : which) {
+            if (inProgress(tp) > 0) return false;
+        }
+        return true;
     }
 
     /** Received-but-unfinished records of the partition (0 when not assigned). */

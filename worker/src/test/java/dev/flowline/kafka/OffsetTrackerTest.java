@@ -140,6 +140,23 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void onlyRecordsInProgressKeepAPartitionUnsettled() {
+        OffsetTracker t = new OffsetTracker(10);
+        long g = t.assign(P0);
+        t.received(P0, 0);
+        t.received(P0, 1);
+        assertThat(t.settled(Set.of(P0))).as("nothing in progress: both wait for the intake").isTrue();
+        t.started(P0, g, 1);
+        t.started(P0, g + 1, 0); // stale generation: ignored
+        t.started(P0, g, 7);     // not received: ignored
+        assertThat(t.inProgress(P0)).isEqualTo(1);
+        assertThat(t.settled(Set.of(P0))).isFalse();
+        t.done(P0, g, 1);
+        assertThat(t.settled(Set.of(P0))).isTrue();
+        assertThat(t.allDone(Set.of(P0))).as("0 is still unfinished").isFalse();
+    }
+
+    @Test
     void receivingOnAnUnassignedPartitionIsABug() {
         OffsetTracker t = new OffsetTracker(4);
         assertThatThrownBy(() -> t.received(P0, 0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("jobs-0");

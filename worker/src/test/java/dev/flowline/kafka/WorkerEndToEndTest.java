@@ -15,6 +15,8 @@ import dev.flowline.testing.KafkaBrokerExtension;
 import dev.flowline.testing.KafkaCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.imageio.ImageIO;
 import java.io.ByteArrayInputStream;
@@ -127,13 +129,15 @@ class WorkerEndToEndTest {
         }
     }
 
-    @Test
-    void poisonRecordsAreDeadLetteredWithReasonsAndTheSamePartitionKeepsServing(KafkaCluster kafka) throws Exception {
+    /** Also runs the classic group protocol (cooperative-sticky), which the worker supports besides KIP-848. */
+    @ParameterizedTest(name = "group.protocol={0}")
+    @ValueSource(strings = {"consumer", "classic"})
+    void poisonRecordsAreDeadLetteredWithReasonsAndTheSamePartitionKeepsServing(String protocol, KafkaCluster kafka) throws Exception {
         try (WorkerTestKit kit = new WorkerTestKit(kafka, 1)) {
             var results = kit.results();
             var dead = kit.deadLetters();
             WorkerConfig cfg = kit.config("w-poison");
-            cfg = cfg.withLimits(cfg.limits().withMaxResultBytes(4096));
+            cfg = cfg.withLimits(cfg.limits().withMaxResultBytes(4096)).withKafka(cfg.kafka().withGroupProtocol(protocol));
             FlowlineWorker w = kit.start(cfg, kit.registry(0));
             await(Duration.ofSeconds(30), "readiness", w::ready);
 
@@ -178,6 +182,8 @@ class WorkerEndToEndTest {
             assertThat(byId.get("too-large").getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(byId.get("too-large").getErrorCode()).isEqualTo("RESULT_TOO_LARGE");
             await(Duration.ofSeconds(15), "committed offsets at the log end", () -> kit.lag() == 0);
+            w.drain().get(30, TimeUnit.SECONDS);
+            assertThat(kit.lag()).isZero();
         }
     }
 

@@ -91,16 +91,21 @@ final class WorkerTestKit implements AutoCloseable {
 
     /** A registry with the closed-form model only (no engines, no weights). */
     ModelRegistry registry(long costPerCallMicros) {
+        return registry(costPerCallMicros, 0);
+    }
+
+    /** As {@link #registry(long)}, with a cost per row too (so that batching cannot make the run arbitrarily short). */
+    ModelRegistry registry(long costPerCallMicros, long costPerRowMicros) {
         ModelRegistry r = new ModelRegistry(ModelRegistryOptions.builtInOnly().withBuiltIn(false));
         r.register(AnalyticGaussianModel.builder().optName(MODEL).optSampleShape(1, 4, 4).optNumClasses(3)
-                .optCostPerCallMicros(costPerCallMicros).build());
+                .optCostPerCallMicros(costPerCallMicros).optCostPerRowMicros(costPerRowMicros).build());
         closeables.add(r);
         return r;
     }
 
     FlowlineWorker start(WorkerConfig config, ModelRegistry registry) {
         FlowlineWorker w = FlowlineWorker.start(config, registry);
-        closeables.add(() -> w.kill().get());
+        closeables.add(() -> w.kill().get(30, java.util.concurrent.TimeUnit.SECONDS));
         return w;
     }
 
