@@ -91,6 +91,18 @@ public final class OutputEncoder {
 
     /** An 8-bit PNG of a channel-first sample. */
     public static byte[] png(float[] values, ImageGeometry g, double lo, double hi) {
+        BufferedImage img = image(values, g, lo, hi);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(g.height() * g.width() * g.channels() / 2 + 128);
+        try {
+            if (!ImageIO.write(img, "png", out)) throw new IllegalStateException("no PNG writer available");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** An 8-bit image of a channel-first sample: [lo, hi] mapped linearly onto 0..255. */
+    public static BufferedImage image(float[] values, ImageGeometry g, double lo, double hi) {
         if (!(lo < hi) || !Double.isFinite(lo) || !Double.isFinite(hi)) throw new IllegalArgumentException("value range [" + lo + ", " + hi + "] is not usable");
         if (values.length != g.size()) throw new IllegalArgumentException("sample has " + values.length + " values, image " + g + " needs " + g.size());
         int type = switch (g.channels()) {
@@ -107,13 +119,7 @@ public final class OutputEncoder {
             // INT_ARGB rasters order their bands R, G, B, A, as the channel-first tensor does
             raster.setSamples(0, 0, g.width(), g.height(), c, samples);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(plane * g.channels() / 2 + 128);
-        try {
-            if (!ImageIO.write(img, "png", out)) throw new IllegalStateException("no PNG writer available");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return img;
     }
 
     /** [lo, hi] → 0..255, rounding to nearest; clamped; NaN → 0. */

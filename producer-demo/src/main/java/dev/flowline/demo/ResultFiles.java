@@ -1,0 +1,39 @@
+package dev.flowline.demo;
+
+import dev.flowline.avro.GenerationResult;
+import dev.flowline.avro.SampleOutput;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Writes a result's outputs to files: {@code <jobId>-<index>.png} or {@code .f32} for raw tensors. */
+final class ResultFiles {
+    private ResultFiles() {}
+
+    static int write(Path dir, GenerationResult result) throws IOException {
+        Files.createDirectories(dir);
+        int n = 0;
+        for (SampleOutput out : result.getOutputs()) {
+            String ext = out.getMediaType().equals("image/png") ? ".png" : ".f32";
+            String safeId = result.getJobId().replaceAll("[^A-Za-z0-9._-]", "_");
+            ByteBuffer data = out.getData().duplicate();
+            byte[] bytes = new byte[data.remaining()];
+            data.get(bytes);
+            Files.write(dir.resolve(safeId + "-" + out.getIndex() + ext), bytes);
+            n++;
+        }
+        return n;
+    }
+
+    /** One line per result: status, samples, latency, NFE, and the reason when it did not succeed. */
+    static String line(GenerationResult r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-36s %-9s samples=%d total=%dms queued=%dms nfe=%d batch=%.1f",
+                r.getJobId(), r.getStatus(), r.getOutputs().size(), r.getTimings().getTotalMs(), r.getTimings().getQueuedMs(),
+                r.getNfe(), r.getBatchStats().getMeanBatchRows()));
+        if (r.getErrorCode() != null) sb.append(" ").append(r.getErrorCode()).append(": ").append(r.getErrorMessage());
+        return sb.toString();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.flowline.demo;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Follows the results topic, writes each result's outputs to a directory and prints one line per job. */
+@Command(name = "watch", mixinStandardHelpOptions = true,
+        description = "Follows the results topic, writes each result's images to a directory, prints one line per job.")
+final class WatchCommand implements Callable<Integer> {
+    @Mixin ClusterOptions cluster;
+
+    @Option(names = "--out", defaultValue = "results", description = "Directory for the outputs (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--from-beginning", description = "Read the results topic from its start instead of from now.")
+    boolean fromBeginning;
+
+    @Option(names = "--max-jobs", description = "Stop after this many results.")
+    Integer maxJobs;
+
+    @Option(names = "--idle-timeout-s", description = "Stop when no result arrived for this many seconds.")
+    Integer idleTimeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!cluster.hasBootstrap()) {
+            System.err.println("watch needs --bootstrap HOST:PORT (for a self-contained run use `flowline-demo embedded`).");
+            return 2;
+        }
+        AtomicInteger seen = new AtomicInteger();
+        long lastResult = System.nanoTime();
+        try (FlowlineClient client = new FlowlineClient(cluster.clientProperties(cluster.bootstrap()), cluster.topics(), fromBeginning)) {
+            while (maxJobs == null || seen.get() < maxJobs) {
+                int n = client.pollResults(Duration.ofMillis(500), r -> {
+                    try {
+                        ResultFiles.write(out, r);
+                    } catch (java.io.IOException e) {
+                        System.err.println("cannot write outputs of " + r.getJobId() + ": " + e.getMessage());
+                    }
+                    System.out.println(ResultFiles.line(r));
+                    seen.incrementAndGet();
+                }, bad -> System.err.println("undecodable result " + bad));
+                if (n > 0) lastResult = System.nanoTime();
+                else if (idleTimeoutSeconds != null && System.nanoTime() - lastResult > idleTimeoutSeconds * 1_000_000_000L) break;
+            }
+        }
+        return 0;
+    }
+}
