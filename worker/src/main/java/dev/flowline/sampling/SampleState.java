@@ -1,11 +1,17 @@
 package dev.flowline.sampling;
 
 /**
- * One sample's solver state, as the step-level scheduler sees it: "what do you need evaluated next?" and
- * "here is the velocity". The scheduler batches rows of many samples (different solvers, grids, guidance)
- * into one model call without knowing any solver.
+ * One sample being integrated, as the step-level batching scheduler sees it: a machine that asks for one velocity
+ * evaluation at a time and takes the answer. It hides the solver, the grid, guidance and noise, so the scheduler
+ * can stack rows of many samples with different samplers into one model call.
+ *
+ * <p>Per evaluation: {@link #rowsNeeded()} rows are written by {@link #writeRows} at a row offset of the
+ * scheduler's choosing, the model is called, and {@link #acceptRows} reads the velocities at the same offset.
+ * Rows are float32 in the model's layout; the state itself is kept in float64 (see {@link Sampler}).
+ * Implementations are not thread-safe; one scheduler thread drives a sample.
  */
 public interface SampleState {
+
     /** Rows the next evaluation needs: 1, or 2 for a guided evaluation (conditional row first, then unconditional), 0 when finished. */
     int rowsNeeded();
 
@@ -22,12 +28,12 @@ public interface SampleState {
 
     int stepsDone();
 
-    /** Planned steps (for adaptive solvers an estimate; used for progress only). */
+    /** Planned steps (for adaptive solvers an estimate; progress only). */
     int totalSteps();
 
     /** Current t of the sample's state. */
     double time();
 
-    /** The sample at t=1 (or where an NFE cap stopped it) once finished. */
+    /** The sample at t=1 (or where the NFE cap stopped it) once finished; a fresh copy on every call. */
     float[] result();
 }

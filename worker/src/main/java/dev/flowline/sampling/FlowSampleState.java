@@ -1,0 +1,126 @@
+package dev.flowline.sampling;
+
+/**
+ * The {@link SampleState} of every sampler: a {@link Stepper} (the solver), plus classifier-free guidance
+ * and the optional SDE drift applied to each evaluation's velocity.
+ *
+ * <p>Guidance: at an evaluation time inside the interval, with a label and {@code w ≠ 1}, two rows are
+ * evaluated and combined in double precision as {@code v = v_u + w·(v_c - v_u)}. Otherwise one row: the
+ * conditional one, except that {@code w = 0} inside the interval needs only the unconditional row (the formula
+ * reduces to v_u), and a sample without label is unconditional throughout.
+ */
+final class FlowSampleState implements SampleState {
+
+    private final Stepper stepper;
+    private final int dim;
+    private final int label;
+    private final double guidanceScale;
+    private final GuidanceInterval interval;
+    private final MarginalPreservingSde sde;
+    /** The combined velocity handed to the stepper; reused on every evaluation. */
+    private final double[] velocity;
+    /** Rows written by the last writeRows and not yet accepted; 0 when none. */
+    private int pendingRows;
+    private int nfe;
+
+    FlowSampleState(Stepper stepper, int dim, int label, double guidanceScale, GuidanceInterval interval,
+                    MarginalPreservingSde sde) {
+        if (stepper.state().length != dim) throw new IllegalArgumentException("stepper state is not of dim " + dim);
+        this.stepper = stepper;
+        this.dim = dim;
+        this.label = label;
+        this.guidanceScale = guidanceScale;
+        this.interval = interval;
+        this.sde = sde;
+        this.velocity = new double[dim];
+    }
+
+    @Override
+    public int rowsNeeded() {
+        return stepper.finished() ? 0 : guidedAt(stepper.evalTime()) ? 2 : 1;
+    }
+
+    private boolean guidedAt(double t) {
+        return label != VelocityField.NO_LABEL && guidanceScale != 1 && guidanceScale != 0 && interval.contains(t);
+    }
+
+    /** The label of a single-row evaluation at t. */
+    private int singleRowLabel(double t) {
+        boolean unconditionalOnly = guidanceScale == 0 && interval.contains(t);
+        return unconditionalOnly ? VelocityField.NO_LABEL : label;
+    }
+
+    @Override
+    public void writeRows(float[] x, float[] t, int[] labels, int row) {
+        if (stepper.finished()) throw new IllegalStateException("the sample is finished");
+        double time = stepper.evalTime();
+        double[] point = stepper.evalPoint();
+        int rows = guidedAt(time) ? 2 : 1;
+        int base = row * dim;
+        for (int d = 0; d < dim; d++) x[base + d] = (float) point[d];
+        t[row] = (float) time;
+        if (rows == 2) {
+            System.arraycopy(x, base, x, base + dim, dim);
+            t[row + 1] = t[row];
+            labels[row] = label;
+            labels[row + 1] = VelocityField.NO_LABEL;
+        } else {
+            labels[row] = singleRowLabel(time);
+        }
+        pendingRows = rows;
+    }
+
+    @Override
+    public void acceptRows(float[] v, int row) {
+        if (pendingRows == 0) throw new IllegalStateException("acceptRows without a preceding writeRows");
+        int base = row * dim;
+        if (pendingRows == 1) {
+            for (int d = 0; d < dim; d++) velocity[d] = v[base + d];
+        } else {
+            double w = guidanceScale;
+            for (int d = 0; d < dim; d++) {
+                double conditional = v[base + d];
+                double unconditional = v[base + dim + d];
+                velocity[d] = unconditional + w * (conditional - unconditional);
+            }
+        }
+        if (sde != null) sde.drift(stepper.evalTime(), stepper.evalPoint(), velocity);
+        pendingRows = 0;
+        nfe++;
+        stepper.accept(velocity);
+    }
+
+    @Override
+    public boolean isFinished() {
+        return stepper.finished();
+    }
+
+    @Override
+    public int nfe() {
+        return nfe;
+    }
+
+    @Override
+    public int stepsDone() {
+        return stepper.stepsDone();
+    }
+
+    @Override
+    public int totalSteps() {
+        return stepper.totalSteps();
+    }
+
+    @Override
+    public double time() {
+        return stepper.time();
+    }
+
+    @Override
+    public float[] result() {
+        if (!stepper.finished()) throw new IllegalStateException("the sample is not finished (t = " + time() + ")");
+        double[] state = stepper.state();
+        float[] out = new float[dim];
+        for (int d = 0; d < dim; d++) out[d] = (float) state[d];
+        return out;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.flowline.sampling;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The closed set of solvers a job may name. Each is a {@link SolverMethod}: a tableau or a multistep rule, never
+ * solver-specific control flow.
+ */
+public enum Solver {
+    EULER(ButcherTableau.EULER),
+    MIDPOINT(ButcherTableau.MIDPOINT),
+    HEUN(ButcherTableau.HEUN),
+    RALSTON3(ButcherTableau.RALSTON3),
+    RK4(ButcherTableau.RK4),
+    /** Dormand–Prince 5(4) with per-sample adaptive step size. */
+    DOPRI5(ButcherTableau.DOPRI5),
+    AB2(MultistepRule.AB2),
+    AB3(MultistepRule.AB3);
+
+    private static final String VALID = Arrays.stream(values()).map(Solver::id).collect(Collectors.joining(", "));
+
+    private final SolverMethod method;
+
+    Solver(SolverMethod method) {
+        this.method = method;
+    }
+
+    /** The name jobs use, e.g. {@code "heun"}. */
+    public String id() {
+        return method.name();
+    }
+
+    public SolverMethod method() {
+        return method;
+    }
+
+    /** Whether the solver chooses its own steps (the time grid and step count do not apply). */
+    public boolean isAdaptive() {
+        return method instanceof ButcherTableau t && t.isEmbedded();
+    }
+
+    /**
+     * Parses a job's solver name (case-insensitive, surrounding blanks ignored).
+     *
+     * @throws InvalidSamplerException on field {@code solver}, listing the valid names
+     */
+    public static Solver parse(String name) {
+        if (name != null) {
+            String wanted = name.strip().toLowerCase(Locale.ROOT);
+            for (Solver s : values()) {
+                if (s.id().equals(wanted)) return s;
+            }
+        }
+        throw new InvalidSamplerException("solver", "unknown solver '" + name + "'; valid solvers: " + VALID);
+    }
+
+    @Override
+    public String toString() {
+        return id();
+    }
+}
