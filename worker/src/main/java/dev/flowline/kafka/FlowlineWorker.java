@@ -198,7 +198,7 @@ public final class FlowlineWorker {
     }
 
     private Future<Void> closeRest() {
-        Future<?> telemetryStopped = telemetryDeployment == null ? Future.succeededFuture() : vertx.undeploy(telemetryDeployment);
+        Future<Void> telemetryStopped = telemetryDeployment == null ? Future.succeededFuture() : vertx.undeploy(telemetryDeployment);
         return telemetryStopped
                 .eventually(publisher::flush)
                 .eventually(() -> publisher.close(Duration.ofSeconds(5)))
