@@ -3,14 +3,11 @@ package dev.flowline.cli;
 import dev.flowline.config.ConfigException;
 import dev.flowline.config.WorkerConfig;
 import dev.flowline.kafka.FlowlineWorker;
-import dev.flowline.kafka.KafkaClients;
-import dev.flowline.kafka.TopicSetup;
+import dev.flowline.kafka.WorkerTopics;
 import dev.flowline.kafka.broker.EmbeddedKafkaBroker;
 import dev.flowline.model.ModelRegistry;
 import dev.flowline.model.ModelRegistryOptions;
 import dev.flowline.schema.MessageCodec;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -18,9 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +70,7 @@ public final class WorkerMain implements Callable<Integer> {
                 cfg = cfg.withKafka(cfg.kafka().withBootstrapServers(broker.bootstrapServers()));
                 System.out.println("embedded Kafka broker on " + broker.bootstrapServers());
             }
-            if (embedded || createTopics) createTopics(cfg);
+            if (embedded || createTopics) WorkerTopics.create(cfg);
             ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(cfg.models().dirs(), cfg.models().builtin(), null, null, null));
             FlowlineWorker worker;
             try {
@@ -106,30 +100,6 @@ public final class WorkerMain implements Callable<Integer> {
             forever.await();
             return 0;
         }
-    }
-
-    /** Creates the configured topics (partitions and replication from {@code topics.*}) and waits for their leaders. */
-    static void createTopics(WorkerConfig cfg) throws Exception {
-        var t = cfg.topics();
-        List<NewTopic> topics = t.allTopics().stream()
-                .map(name -> new NewTopic(name, name.equals(t.controlTopic()) ? 1 : t.partitions(), t.replicationFactor())
-                        .configs(topicConfigs(name, cfg)))
-                .toList();
-        try (Admin admin = Admin.create(KafkaClients.admin(cfg.kafka(), cfg.worker().id() + "-admin"))) {
-            TopicSetup.ensureTopics(admin, topics, Duration.ofSeconds(60));
-        }
-        log.info("topics ready: {}", t.allTopics());
-    }
-
-    /** Retention per topic kind (see worker/TOPICS.md). */
-    static Map<String, String> topicConfigs(String name, WorkerConfig cfg) {
-        var t = cfg.topics();
-        if (name.equals(t.progressTopic()) || name.equals(t.controlTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofHours(1).toMillis()));
-        if (name.equals(t.telemetryTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofDays(3).toMillis()));
-        if (name.equals(t.deadLetterTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofDays(14).toMillis()));
-        if (name.equals(t.resultsTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis()),
-                "max.message.bytes", String.valueOf(Math.max(1_048_588, cfg.limits().maxResultBytes() + 4096)));
-        return Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis()));
     }
 
     @Command(name = "config", mixinStandardHelpOptions = true,

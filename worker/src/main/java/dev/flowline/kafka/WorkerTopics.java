@@ -30,7 +30,7 @@ public final class WorkerTopics {
     }
 
     /** Retention per topic kind (see worker/TOPICS.md). */
-    static Map<String, String> topicConfigs(String name, WorkerConfig cfg) {
+    public static Map<String, String> topicConfigs(String name, WorkerConfig cfg) {
         var t = cfg.topics();
         if (name.equals(t.progressTopic()) || name.equals(t.controlTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofHours(1).toMillis()));
         if (name.equals(t.telemetryTopic())) return Map.of("retention.ms", String.valueOf(Duration.ofDays(3).toMillis()));
