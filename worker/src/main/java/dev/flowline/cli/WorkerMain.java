@@ -1,11 +1,13 @@
 package dev.flowline.cli;
 
 import dev.flowline.config.ConfigException;
+import dev.flowline.config.ModelOptions;
 import dev.flowline.config.WorkerConfig;
 import dev.flowline.kafka.FlowlineWorker;
 import dev.flowline.kafka.KafkaClients;
 import dev.flowline.kafka.TopicSetup;
 import dev.flowline.kafka.broker.EmbeddedKafkaBroker;
+import dev.flowline.model.AnalyticGaussianModel;
 import dev.flowline.model.ModelRegistry;
 import dev.flowline.model.ModelRegistryOptions;
 import dev.flowline.schema.MessageCodec;
@@ -78,6 +80,7 @@ public final class WorkerMain implements Callable<Integer> {
             }
             if (embedded || createTopics) createTopics(cfg);
             ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(cfg.models().dirs(), cfg.models().builtin(), null, null, null));
+            if (cfg.models().analytic()) registry.register(analyticModel(cfg.models()));
             FlowlineWorker worker;
             try {
                 worker = FlowlineWorker.start(cfg, registry);
@@ -106,6 +109,12 @@ public final class WorkerMain implements Callable<Integer> {
             forever.await();
             return 0;
         }
+    }
+
+    /** The closed-form model served when {@code models.analytic} is true. */
+    static AnalyticGaussianModel analyticModel(ModelOptions m) {
+        return AnalyticGaussianModel.builder().optName(ModelOptions.ANALYTIC_NAME).optSampleShape(1, 8, 8).optNumClasses(10)
+                .optCostPerCallMicros(m.analyticCostPerCallMicros()).build();
     }
 
     /** Creates the configured topics (partitions and replication from {@code topics.*}) and waits for their leaders. */
