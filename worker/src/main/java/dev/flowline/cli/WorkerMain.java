@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Entry point of flowline-worker.jar: {@code run} serves jobs, {@code config} documents every configuration key. */
 @Command(name = "flowline-worker", mixinStandardHelpOptions = true, version = "flowline-worker 0.1.0",
@@ -79,24 +81,27 @@ public final class WorkerMain implements Callable<Integer> {
                 System.out.println("embedded Kafka broker on " + broker.bootstrapServers());
             }
             if (embedded || createTopics) createTopics(cfg);
+            // The hook is in place before anything starts: a SIGTERM during start (models loading, joining the group)
+            // still exits 0 after stopping what was started, instead of the JVM's 143.
             ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(cfg.models().dirs(), cfg.models().builtin(), null, null, null));
             if (cfg.models().analytic()) registry.register(analyticModel(cfg.models()));
-            FlowlineWorker worker;
-            try {
-                worker = FlowlineWorker.start(cfg, registry);
-            } catch (RuntimeException e) {
-                registry.close();
-                if (broker != null) broker.close();
-                throw e;
-            }
-            CountDownLatch forever = new CountDownLatch(1);
+            AtomicReference<FlowlineWorker> started = new AtomicReference<>();
+            AtomicBoolean stopRequested = new AtomicBoolean();
+            AtomicBoolean startFailed = new AtomicBoolean();
+            CountDownLatch startFinished = new CountDownLatch(1);
             EmbeddedKafkaBroker ownedBroker = broker;
             long drainMillis = cfg.worker().drainTimeout().toMillis();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stopRequested.set(true);
+                if (startFailed.get()) return; // the failed start's own exit code stands
                 int code = 0;
                 try {
-                    worker.drain().get(drainMillis + 30_000, TimeUnit.MILLISECONDS);
-                    log.info("worker drained, exiting");
+                    if (!startFinished.await(90, TimeUnit.SECONDS)) log.warn("stopping before the worker finished starting");
+                    FlowlineWorker w = started.get();
+                    if (w != null) {
+                        w.drain().get(drainMillis + 30_000, TimeUnit.MILLISECONDS);
+                        log.info("worker drained, exiting");
+                    }
                 } catch (Exception e) {
                     log.error("drain failed", e);
                     code = 1;
@@ -106,6 +111,20 @@ public final class WorkerMain implements Callable<Integer> {
                 // A JVM stopped by SIGTERM exits 143 once its hooks finish; halting here makes a clean drain exit 0.
                 Runtime.getRuntime().halt(code);
             }, "flowline-drain"));
+            try {
+                started.set(FlowlineWorker.start(cfg, registry));
+            } catch (RuntimeException e) {
+                if (!stopRequested.get()) {
+                    startFailed.set(true);
+                    registry.close();
+                    if (broker != null) broker.close();
+                    throw e;
+                }
+                log.info("start interrupted by a stop request: {}", e.toString());
+            } finally {
+                startFinished.countDown();
+            }
+            CountDownLatch forever = new CountDownLatch(1);
             forever.await();
             return 0;
         }
