@@ -370,7 +370,7 @@ public final class ChaosRun {
     private Outcome collect() {
         Map<String, List<GenerationResult>> results = new HashMap<>();
         Set<String> dlqIds = new HashSet<>();
-        long[] poison = {0};
+        Set<String> poison = new HashSet<>(); // distinct: a dead letter is at-least-once too (redone after a crash)
         readAll(topics.resultsTopic(), v -> {
             GenerationResult r = CODEC.decode(v, GenerationResult.class);
             results.computeIfAbsent(r.getJobId(), k -> new ArrayList<>()).add(r);
@@ -378,10 +378,10 @@ public final class ChaosRun {
         readAll(topics.deadLetterTopic(), v -> {
             DeadLetter d = CODEC.decode(v, DeadLetter.class);
             String key = d.getOriginalKey();
-            if (key != null && key.startsWith("poison-")) poison[0]++;
+            if (key != null && key.startsWith("poison-")) poison.add(key);
             else if (d.getJobId() != null) dlqIds.add(d.getJobId());
         });
-        return new Outcome(results, dlqIds, poison[0]);
+        return new Outcome(results, dlqIds, poison.size());
     }
 
     private interface Decoder {

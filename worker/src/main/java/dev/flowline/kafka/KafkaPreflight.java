@@ -44,6 +44,11 @@ final class KafkaPreflight {
                     described.topicNameValues().get(name).get(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
+                    if (c instanceof org.apache.kafka.common.errors.TimeoutException) {
+                        // an unreachable broker is not a configuration error: it may be restarting; the clients retry
+                        log.warn("no Kafka broker answered at {} yet ({}); starting anyway", kafka.bootstrapServers(), c.getMessage());
+                        return;
+                    }
                     if (c instanceof UnknownTopicOrPartitionException) {
                         log.warn("topic {} does not exist (yet); the worker waits for it", name);
                         continue;
@@ -52,7 +57,7 @@ final class KafkaPreflight {
                 }
             }
         } catch (TimeoutException e) {
-            throw new KafkaAccessException("no Kafka broker answered at " + kafka.bootstrapServers() + " within " + timeout.toMillis() + " ms", e);
+            log.warn("no Kafka broker answered at {} within {} ms; starting anyway", kafka.bootstrapServers(), timeout.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaAccessException("interrupted while checking Kafka access", e);
