@@ -1,10 +1,12 @@
 package dev.flowline.cli;
 
 import dev.flowline.config.ConfigException;
+import dev.flowline.config.ModelOptions;
 import dev.flowline.config.WorkerConfig;
 import dev.flowline.kafka.FlowlineWorker;
 import dev.flowline.kafka.WorkerTopics;
 import dev.flowline.kafka.broker.EmbeddedKafkaBroker;
+import dev.flowline.model.AnalyticGaussianModel;
 import dev.flowline.model.ModelRegistry;
 import dev.flowline.model.ModelRegistryOptions;
 import dev.flowline.schema.MessageCodec;
@@ -18,6 +20,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Entry point of flowline-worker.jar: {@code run} serves jobs, {@code config} documents every configuration key. */
 @Command(name = "flowline-worker", mixinStandardHelpOptions = true, version = "flowline-worker 0.1.0",
@@ -71,23 +75,27 @@ public final class WorkerMain implements Callable<Integer> {
                 System.out.println("embedded Kafka broker on " + broker.bootstrapServers());
             }
             if (embedded || createTopics) WorkerTopics.create(cfg);
+            // The hook is in place before anything starts: a SIGTERM during start (models loading, joining the group)
+            // still exits 0 after stopping what was started, instead of the JVM's 143.
             ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(cfg.models().dirs(), cfg.models().builtin(), null, null, null));
-            FlowlineWorker worker;
-            try {
-                worker = FlowlineWorker.start(cfg, registry);
-            } catch (RuntimeException e) {
-                registry.close();
-                if (broker != null) broker.close();
-                throw e;
-            }
-            CountDownLatch forever = new CountDownLatch(1);
+            if (cfg.models().analytic()) registry.register(analyticModel(cfg.models()));
+            AtomicReference<FlowlineWorker> started = new AtomicReference<>();
+            AtomicBoolean stopRequested = new AtomicBoolean();
+            AtomicBoolean startFailed = new AtomicBoolean();
+            CountDownLatch startFinished = new CountDownLatch(1);
             EmbeddedKafkaBroker ownedBroker = broker;
             long drainMillis = cfg.worker().drainTimeout().toMillis();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stopRequested.set(true);
+                if (startFailed.get()) return; // the failed start's own exit code stands
                 int code = 0;
                 try {
-                    worker.drain().get(drainMillis + 30_000, TimeUnit.MILLISECONDS);
-                    log.info("worker drained, exiting");
+                    if (!startFinished.await(90, TimeUnit.SECONDS)) log.warn("stopping before the worker finished starting");
+                    FlowlineWorker w = started.get();
+                    if (w != null) {
+                        w.drain().get(drainMillis + 30_000, TimeUnit.MILLISECONDS);
+                        log.info("worker drained, exiting");
+                    }
                 } catch (Exception e) {
                     log.error("drain failed", e);
                     code = 1;
@@ -97,9 +105,29 @@ public final class WorkerMain implements Callable<Integer> {
                 // A JVM stopped by SIGTERM exits 143 once its hooks finish; halting here makes a clean drain exit 0.
                 Runtime.getRuntime().halt(code);
             }, "flowline-drain"));
+            try {
+                started.set(FlowlineWorker.start(cfg, registry));
+            } catch (RuntimeException e) {
+                if (!stopRequested.get()) {
+                    startFailed.set(true);
+                    registry.close();
+                    if (broker != null) broker.close();
+                    throw e;
+                }
+                log.info("start interrupted by a stop request: {}", e.toString());
+            } finally {
+                startFinished.countDown();
+            }
+            CountDownLatch forever = new CountDownLatch(1);
             forever.await();
             return 0;
         }
+    }
+
+    /** The closed-form model served when {@code models.analytic} is true. */
+    static AnalyticGaussianModel analyticModel(ModelOptions m) {
+        return AnalyticGaussianModel.builder().optName(ModelOptions.ANALYTIC_NAME).optSampleShape(1, 8, 8).optNumClasses(10)
+                .optCostPerCallMicros(m.analyticCostPerCallMicros()).build();
     }
 
     @Command(name = "config", mixinStandardHelpOptions = true,

@@ -83,6 +83,9 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
 
             .define("models.dirs", LIST, List.of(), "Directories searched for model manifests (flowline-model.json).")
             .define("models.builtin", BOOLEAN, true, "Also serve the built-in demo models.")
+            .define("models.analytic", BOOLEAN, false,
+                    "Also serve 'analytic': a closed-form Gaussian flow (1x8x8, 10 classes plus a null class, no weights) for smoke, chaos and load tests.")
+            .define("models.analyticCostPerCallMicros", LONG, 0L, atLeast(0), "Busy time per call of the 'analytic' model, emulating a heavier network.")
 
             .define("limits.maxSamples", INT, LimitOptions.DEFAULT_MAX_SAMPLES, atLeast(1), "Most samples one job may ask for.")
             .define("limits.maxSteps", INT, LimitOptions.DEFAULT_MAX_STEPS, atLeast(1), "Most time-grid steps one job may ask for.")
@@ -149,7 +152,7 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
                 (Integer) v.get("batching.maxActiveSamples"), maxJobs, resume == null ? Math.max(1, maxJobs / 2) : resume,
                 DeadlinePolicy.valueOf((String) v.get("batching.deadlinePolicy")), (Long) v.get("batching.agingMillisPerLevel"));
         ModelOptions models = new ModelOptions(((List<String>) v.get("models.dirs")).stream().map(Path::of).toList(),
-                (Boolean) v.get("models.builtin"));
+                (Boolean) v.get("models.builtin"), (Boolean) v.get("models.analytic"), (Long) v.get("models.analyticCostPerCallMicros"));
         LimitOptions limits = new LimitOptions((Integer) v.get("limits.maxSamples"), (Integer) v.get("limits.maxSteps"),
                 (Integer) v.get("limits.maxNfe"), (Integer) v.get("limits.maxMetadataBytes"), (Integer) v.get("limits.maxResultBytes"));
         String maxRequest = kafka.properties().get("max.request.size");

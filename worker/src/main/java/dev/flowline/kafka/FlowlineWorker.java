@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FlowlineWorker {
     private static final Logger log = LoggerFactory.getLogger(FlowlineWorker.class);
+    private static final Duration PREFLIGHT_TIMEOUT = Duration.ofSeconds(30);
 
     private final WorkerConfig config;
     private final Vertx vertx;
@@ -140,6 +141,8 @@ public final class FlowlineWorker {
     public static FlowlineWorker start(WorkerConfig config, ModelRegistry registry) {
         MessageCodec.standard(); // trusts the generated Avro classes before anything builds one
         log.info("starting worker {} with {}", config.worker().id(), config);
+        // Wrong credentials or missing ACLs fail here, with a message, instead of in a consumer that retries forever.
+        KafkaPreflight.check(config.kafka(), config.topics(), config.worker().id() + "-preflight", PREFLIGHT_TIMEOUT);
         FlowlineWorker w = new FlowlineWorker(config, registry);
         try {
             if (config.http().enabled()) await(w.vertx.deployVerticle(w.http));

@@ -241,7 +241,8 @@ public final class IntakeVerticle extends VerticleBase {
         started(ref);
         metrics.deadLettered(inv.rejection().errorCode());
         log.info("dead-lettering {} ({}): {}", ref, inv.rejection().errorCode(), inv.rejection().errorMessage());
-        publisher.sendReliably(deadLetterTopic, ref.key(), inv.deadLetter(), () -> isCurrent(ref))
+        // the key is cut as in the envelope: a record with a huge key must still get a dead letter the broker accepts
+        publisher.sendReliably(deadLetterTopic, Rejection.abbreviate(ref.key(), Rejection.MAX_ID_CHARS), inv.deadLetter(), () -> isCurrent(ref))
                 .onComplete(ar -> {
                     if (ar.succeeded()) markDone(ref);
                     else log.warn("dead letter of {} not sent (it will be redelivered): {}", ref, ar.cause().toString());

@@ -42,6 +42,9 @@ public final class JobFactory {
         Collection<String> names();
     }
 
+    /** Longest job id accepted: the id is the key of the result, progress and telemetry records. */
+    public static final int MAX_JOB_ID_CHARS = 512;
+
     private final ModelCatalog models;
     private final LimitOptions limits;
     private final SamplerLimits samplerLimits;
@@ -56,8 +59,12 @@ public final class JobFactory {
     public Decoded.Valid create(GenerationRequest req, RecordRef record) throws InvalidJobException {
         String jobId = req.getJobId();
         if (jobId == null || jobId.isBlank()) throw InvalidJobException.field("jobId", "must not be blank");
+        if (jobId.length() > MAX_JOB_ID_CHARS) {
+            // the id keys the result and every event: a huge one would make them too large to publish
+            throw InvalidJobException.field("jobId", jobId.length() + " characters, more than the limit " + MAX_JOB_ID_CHARS);
+        }
         ModelInfo info = models.info(req.getModel()).orElseThrow(() -> new InvalidJobException(InvalidJobException.UNKNOWN_MODEL,
-                "model", "unknown model '" + req.getModel() + "'; this worker serves " + models.names(), null));
+                "model", "unknown model '" + Rejection.abbreviate(req.getModel(), 200) + "'; this worker serves " + models.names(), null));
 
         int n = req.getNumSamples();
         if (n < 1 || n > limits.maxSamples()) {

@@ -58,7 +58,7 @@ public final class RequestDecoder {
                 .setOriginalTopic(ref.partition().topic())
                 .setOriginalPartition(ref.partition().partition())
                 .setOriginalOffset(ref.offset())
-                .setOriginalKey(ref.key())
+                .setOriginalKey(Rejection.abbreviate(ref.key(), Rejection.MAX_ID_CHARS))
                 .setOriginalValue(value == null ? null : ByteBuffer.wrap(value))
                 .setJobId(r.jobId())
                 .setErrorCode(r.errorCode())

@@ -23,6 +23,8 @@ import java.util.List;
  */
 public final class ResultBuilder {
     public static final String RESULT_TOO_LARGE = "RESULT_TOO_LARGE";
+    /** The result could not be built or the broker refused it; the job is reported FAILED without outputs. */
+    public static final String RESULT_NOT_PUBLISHABLE = "RESULT_NOT_PUBLISHABLE";
     public static final String ENCODING_FAILED = "ENCODING_FAILED";
 
     private final MessageCodec codec;
@@ -58,6 +60,19 @@ public final class ResultBuilder {
                     + (ticket.format() == OutputFormat.RAW_FLOAT32 ? " or PNG output" : ""));
         }
         return new Built(r, bytes);
+    }
+
+    /** A FAILED result without outputs or metadata, for a job whose result could not be built or published. */
+    public Built unpublishable(JobTicket ticket, Throwable cause, long nowMillis) {
+        GenerationResult r = GenerationResult.newBuilder()
+                .setJobId(ticket.jobId()).setStatus(JobStatus.FAILED).setModel(ticket.model()).setOutputs(List.of())
+                .setTimings(Timings.newBuilder().setQueuedMs(0).setSamplingMs(0).setTotalMs(0).build())
+                .setBatchStats(BatchStats.newBuilder().setModelCalls(0).setMeanBatchRows(0).setMaxBatchRows(0).build())
+                .setWorkerId(workerId).setCompletedAt(Instant.ofEpochMilli(nowMillis)).setMetadata(java.util.Map.of())
+                .setErrorCode(RESULT_NOT_PUBLISHABLE)
+                .setErrorMessage(Rejection.abbreviate("the result could not be published: " + cause, Rejection.MAX_MESSAGE_CHARS))
+                .build();
+        return new Built(r, codec.encode(r));
     }
 
     private Built failed(GenerationResult r, String code, String message) {

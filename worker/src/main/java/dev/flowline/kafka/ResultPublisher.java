@@ -10,6 +10,8 @@ import dev.flowline.telemetry.WorkerMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import dev.flowline.kafka.ResultBuilder.Built;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +89,12 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
                         metrics.jobCompleted(r.getStatus().name(), r.getModel(), r.getTimings().getTotalMs());
                         metrics.resultPublished(ar.result().bytes().length);
                         telemetry.jobCompleted(r, ticket.numSamples());
+                    } else if (ar.cause() instanceof RecordTooLargeException || !(ar.cause() instanceof org.apache.kafka.common.KafkaException)) {
+                        // Not retriable (the broker refuses the record, or building it failed): a redelivery would fail
+                        // again and hold the partition forever. Publish a small FAILED result instead.
+                        log.error("result of job {} ({}) cannot be published; sending a FAILED result without outputs",
+                                ticket.jobId(), ticket.record(), ar.cause());
+                        publishUnpublishable(ticket, ar.cause());
                     } else {
                         log.error("result of job {} ({}) could not be published; its record will be redelivered",
                                 ticket.jobId(), ticket.record(), ar.cause());
@@ -96,6 +104,24 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
                         idleWaiters.clear();
                     }
                 });
+    }
+
+    private void publishUnpublishable(JobTicket ticket, Throwable cause) {
+        pending++;
+        Built built = builder.unpublishable(ticket, cause, System.currentTimeMillis());
+        publisher.sendReliably(resultsTopic, ticket.jobId(), built.bytes(), () -> true).onComplete(ar -> {
+            if (ar.succeeded()) {
+                done.accept(ticket.record());
+                metrics.jobCompleted(built.result().getStatus().name(), built.result().getModel(), 0);
+            } else {
+                log.error("the FAILED result of job {} ({}) was not published either; its record will be redelivered",
+                        ticket.jobId(), ticket.record(), ar.cause());
+            }
+            if (--pending == 0) {
+                idleWaiters.forEach(Promise::tryComplete);
+                idleWaiters.clear();
+            }
+        });
     }
 
     /** Progress of a job that asked for it (device thread); throttled per job, the final one always sent. */

@@ -1,0 +1,81 @@
+package dev.flowline.kafka;
+
+import dev.flowline.config.KafkaOptions;
+import dev.flowline.config.TopicOptions;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Checks at start that the worker can authenticate and see its topics, so that wrong credentials or missing ACLs fail
+ * the start with a clear message instead of a consumer that retries (and logs) forever. Uses only DESCRIBE on the
+ * worker's own topics, which the READ and WRITE ACLs it needs anyway imply.
+ */
+final class KafkaPreflight {
+    private static final Logger log = LoggerFactory.getLogger(KafkaPreflight.class);
+
+    private KafkaPreflight() {}
+
+    /** Thrown when the worker cannot use Kafka as configured; the message says what to fix and never holds a secret. */
+    static final class KafkaAccessException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        KafkaAccessException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static void check(KafkaOptions kafka, TopicOptions topics, String clientId, Duration timeout) {
+        List<String> names = topics.allTopics();
+        try (Admin admin = Admin.create(KafkaClients.admin(kafka, clientId))) {
+            var described = admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis()));
+            for (String name : names) {
+                try {
+                    described.topicNameValues().get(name).get(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof org.apache.kafka.common.errors.TimeoutException) {
+                        // an unreachable broker is not a configuration error: it may be restarting; the clients retry
+                        log.warn("no Kafka broker answered at {} yet ({}); starting anyway", kafka.bootstrapServers(), c.getMessage());
+                        return;
+                    }
+                    if (c instanceof UnknownTopicOrPartitionException) {
+                        log.warn("topic {} does not exist (yet); the worker waits for it", name);
+                        continue;
+                    }
+                    throw failure(kafka, name, c);
+                }
+            }
+        } catch (TimeoutException e) {
+            log.warn("no Kafka broker answered at {} within {} ms; starting anyway", kafka.bootstrapServers(), timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaAccessException("interrupted while checking Kafka access", e);
+        }
+    }
+
+    private static KafkaAccessException failure(KafkaOptions kafka, String topic, Throwable c) {
+        if (c instanceof AuthenticationException) {
+            return new KafkaAccessException("Kafka authentication failed at " + kafka.bootstrapServers() + " (" + c.getClass().getSimpleName()
+                    + ": " + c.getMessage() + "); check kafka.properties.sasl.* / ssl.* and the principal's credentials", c);
+        }
+        if (c instanceof AuthorizationException) {
+            return new KafkaAccessException("Kafka denied access to topic " + topic + " (" + c.getClass().getSimpleName()
+                    + "); the worker's principal needs the ACLs listed in README.md (Guarantees: ACLs)", c);
+        }
+        if (c instanceof org.apache.kafka.common.errors.TimeoutException) {
+            return new KafkaAccessException("no Kafka broker answered at " + kafka.bootstrapServers() + " (" + c.getMessage() + ")", c);
+        }
+        return new KafkaAccessException("cannot describe topic " + topic + " at " + kafka.bootstrapServers() + ": " + c, c);
+    }
+}
