@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * A job as the scheduler sees it: N sample states of one model. Built at the Kafka edge from a validated request.
  * Required: jobId, model, samples. Optional: priority (0), deadline (none), progress (off), attachment (caller data
- * handed back untouched in the outcome, e.g. the Kafka record's partition and offset).
+ * handed back untouched in the outcome, e.g. the Kafka record's partition and offset), samplerKey (none: see
+ * {@link Builder#optSamplerKey}).
  */
 public final class Job {
     private final String jobId;
@@ -19,6 +20,7 @@ public final class Job {
     private final Instant deadline;
     private final boolean progress;
     private final Object attachment;
+    private final String samplerKey;
 
     private Job(Builder b) {
         this.jobId = b.jobId;
@@ -28,6 +30,7 @@ public final class Job {
         this.deadline = b.deadline;
         this.progress = b.progress;
         this.attachment = b.attachment;
+        this.samplerKey = b.samplerKey;
     }
 
     public static Builder builder() {
@@ -42,6 +45,8 @@ public final class Job {
     public Instant deadline() { return deadline; }
     public boolean progress() { return progress; }
     public Object attachment() { return attachment; }
+    /** Null when not given. */
+    public String samplerKey() { return samplerKey; }
 
     @Override
     public String toString() {
@@ -56,6 +61,7 @@ public final class Job {
         private Instant deadline;
         private boolean progress;
         private Object attachment;
+        private String samplerKey;
 
         public Builder setJobId(String jobId) { this.jobId = jobId; return this; }
         public Builder setModel(String model) { this.model = model; return this; }
@@ -64,6 +70,13 @@ public final class Job {
         public Builder optDeadline(Instant deadline) { this.deadline = deadline; return this; }
         public Builder optProgress(boolean progress) { this.progress = progress; return this; }
         public Builder optAttachment(Object attachment) { this.attachment = attachment; return this; }
+
+        /**
+         * What makes two jobs' samplers alike for request-level batching (e.g. solver, steps and guidance), which runs
+         * a set of jobs to completion together. Jobs are always kept apart by steps and rows per evaluation; this
+         * also keeps apart samplers those do not tell apart (heun and euler with equal steps need different NFE).
+         */
+        public Builder optSamplerKey(String samplerKey) { this.samplerKey = samplerKey; return this; }
 
         public Job build() {
             Objects.requireNonNull(jobId, "jobId");

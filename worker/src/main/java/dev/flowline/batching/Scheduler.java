@@ -17,6 +17,12 @@ public interface Scheduler extends AutoCloseable {
         return DeviceScheduler.start(options, models, listener);
     }
 
+    /** Starts a scheduler whose deadlines, aging and maxDelay window follow {@code clock} (tests, simulations). */
+    static Scheduler start(SchedulerOptions options, ModelProvider models, SchedulerListener listener,
+                           SchedulerClock clock) {
+        return DeviceScheduler.start(options, models, listener, clock);
+    }
+
     /** Admits the job or says immediately why not. */
     Admission offer(Job job);
 
@@ -40,6 +46,11 @@ public interface Scheduler extends AutoCloseable {
      * The future completes when nothing is left in flight.
      */
     CompletableFuture<List<Job>> drain(Duration timeout);
+
+    /** Queue depth, active samples and rows, counters; cheap enough for a metrics gauge. */
+    default SchedulerSnapshot snapshot() {
+        return new SchedulerSnapshot(0, 0, 0, 0, jobsInFlight(), 0, 0, 0);
+    }
 
     /** Stops the device thread; jobs still in flight are abandoned. */
     @Override

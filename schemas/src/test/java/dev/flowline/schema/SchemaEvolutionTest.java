@@ -1,0 +1,133 @@
+package dev.flowline.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.flowline.avro.ControlCommand;
+import dev.flowline.avro.GenerationRequest;
+import dev.flowline.avro.OutputFormat;
+import dev.flowline.schema.MessageDecodeException.Reason;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Old and new writers interoperate: a v2 producer (a schema made up here, as a later release would be) and a
+ * v1 consumer (the generated classes), in both directions, through real single-object bytes.
+ */
+class SchemaEvolutionTest {
+
+    private final MessageCodec codec = MessageCodec.standard();
+
+    /** GenerationRequest v2: v1 plus {@code tenant}, a string defaulting to "". */
+    private static final Schema REQUEST_V2 = withField(GenerationRequest.getClassSchema(), fields -> {
+        fields.add(new Schema.Field("tenant", Schema.create(Schema.Type.STRING), "Who is billed.", ""));
+        return fields;
+    });
+
+    @Test
+    void aV1ReaderReadsAV2MessageOnceV2IsAKnownWriterSchema() throws Exception {
+        GenericRecord v2 = asGeneric(Samples.fullRequest(), REQUEST_V2);
+        v2.put("tenant", "acme");
+        byte[] bytes = MessageCodecTest.toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), REQUEST_V2).encode(v2));
+
+        MessageDecodeException unknown = catchThrowableOfType(MessageDecodeException.class,
+                () -> codec.decode(bytes, GenerationRequest.class));
+        GenerationRequest decoded = codec.withWriterSchema(REQUEST_V2).decode(bytes, GenerationRequest.class);
+
+        assertThat(unknown.reason()).isEqualTo(Reason.UNKNOWN_SCHEMA);
+        assertThat(unknown).hasMessageContaining(String.format("%016x", SchemaNormalization.parsingFingerprint64(REQUEST_V2)));
+        assertThat(decoded).isEqualTo(Samples.fullRequest()); // tenant dropped, everything else intact
+    }
+
+    @Test
+    void aV2ReaderReadsAV1MessageAndFillsTheNewFieldsDefault() throws Exception {
+        byte[] v1Bytes = codec.encode(Samples.fullRequest());
+
+        GenericRecord viaStore = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), REQUEST_V2, codec.schemaStore())
+                .decode(v1Bytes);
+        GenericRecord viaReader = new GenericDatumReader<GenericRecord>(GenerationRequest.getClassSchema(), REQUEST_V2)
+                .read(null, DecoderFactory.get().binaryDecoder(v1Bytes, 10, v1Bytes.length - 10, null));
+
+        for (GenericRecord v2 : List.of(viaStore, viaReader)) {
+            assertThat(v2.get("tenant")).hasToString("");
+            assertThat(v2.get("jobId")).hasToString("job-42");
+            assertThat(v2.get("seed")).isEqualTo(-1_234_567_890_123L);
+            assertThat(((GenericRecord) v2.get("sampler")).get("steps")).isEqualTo(24);
+        }
+    }
+
+    /** A symbol the reader lacks falls back to the enum's default, which OutputFormat has. */
+    @Test
+    void aNewOutputFormatSymbolReadsAsTheDefaultPng() throws Exception {
+        Schema jpeg = Schema.createEnum("OutputFormat", null, "dev.flowline.avro", List.of("PNG", "RAW_FLOAT32", "JPEG"), "PNG");
+        Schema v2 = withFieldSchema(GenerationRequest.getClassSchema(), "outputFormat", jpeg);
+        GenericRecord record = asGeneric(Samples.fullRequest(), v2);
+        record.put("outputFormat", new GenericData.EnumSymbol(jpeg, "JPEG"));
+        byte[] bytes = MessageCodecTest.toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(record));
+
+        GenerationRequest decoded = codec.withWriterSchema(v2).decode(bytes, GenerationRequest.class);
+
+        assertThat(decoded.getOutputFormat()).isEqualTo(OutputFormat.PNG);
+    }
+
+    /** ControlAction has no default: a new action is unreadable by an old worker, but only when it is used. */
+    @Test
+    void aNewControlActionWithoutAnEnumDefaultIsIncompatibleWhereItOccurs() throws Exception {
+        Schema actions = Schema.createEnum("ControlAction", null, "dev.flowline.avro", List.of("CANCEL", "PAUSE"));
+        Schema v2 = withFieldSchema(ControlCommand.getClassSchema(), "action", actions);
+        MessageCodec reader = codec.withWriterSchema(v2);
+        GenericRecord pause = asGeneric(Samples.control(), v2);
+        pause.put("action", new GenericData.EnumSymbol(actions, "PAUSE"));
+        GenericRecord cancel = asGeneric(Samples.control(), v2);
+        BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), v2);
+
+        MessageDecodeException e = catchThrowableOfType(MessageDecodeException.class,
+                () -> reader.decode(MessageCodecTest.toArray(encoder.encode(pause)), ControlCommand.class));
+
+        assertThat(e.reason()).isEqualTo(Reason.INCOMPATIBLE);
+        assertThat(e).hasMessageContaining("PAUSE");
+        assertThat(reader.decode(MessageCodecTest.toArray(encoder.encode(cancel)), ControlCommand.class))
+                .isEqualTo(Samples.control());
+    }
+
+    @Test
+    void withWriterSchemaTakesRecordsOnlyAndToleratesAKnownSchemaAgain() {
+        Schema notARecord = Schema.create(Schema.Type.STRING);
+
+        assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> codec.withWriterSchema(notARecord)))
+                .hasMessageContaining("record");
+        assertThat(codec.withWriterSchema(GenerationRequest.getClassSchema())).isNotNull(); // same schema again: fine
+    }
+
+    /** The record's values as a generic record of {@code schema}, via the v1 bytes and Avro's resolution. */
+    private GenericRecord asGeneric(org.apache.avro.specific.SpecificRecord record, Schema schema) throws Exception {
+        byte[] bytes = codec.encode(record);
+        return new GenericDatumReader<GenericRecord>(record.getSchema(), schema)
+                .read(null, DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, null));
+    }
+
+    private static Schema withField(Schema record, UnaryOperator<List<Schema.Field>> edit) {
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field field : record.getFields()) {
+            fields.add(new Schema.Field(field, field.schema()));
+        }
+        return Schema.createRecord(record.getName(), record.getDoc(), record.getNamespace(), false, edit.apply(fields));
+    }
+
+    private static Schema withFieldSchema(Schema record, String name, Schema replacement) {
+        return withField(record, fields -> {
+            fields.replaceAll(f -> f.name().equals(name) ? new Schema.Field(f, replacement) : f);
+            return fields;
+        });
+    }
+}

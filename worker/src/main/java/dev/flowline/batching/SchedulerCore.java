@@ -1,0 +1,327 @@
+package dev.flowline.batching;
+
+import dev.flowline.model.VelocityModel;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The scheduler's state and decisions, without threads or I/O: admission, the queue, the active set by
+ * compatibility group, batch choice, deadlines, cancellation and every job's single outcome. Inputs are calls with
+ * the current time; outputs are return values and {@link SchedulerEvent}s taken with {@link #drainEvents()}.
+ * Not thread-safe: the device scheduler guards it with one lock and never holds that lock during a model call.
+ *
+ * <p>Invariants: a job is in {@link #runs} exactly while it is in flight (QUEUED or ACTIVE); it leaves through
+ * {@link #end} (one Completed event) or {@link #abandon} (none), never both. {@link #activeSamples} counts the
+ * slots of ACTIVE jobs that are not done.
+ */
+final class SchedulerCore {
+    static final String CANCELLED = "CANCELLED";
+    static final String DEADLINE = "DEADLINE";
+
+    record Tick(BatchPlan batch, long waitUntilNanos) {
+        static final Tick IDLE = new Tick(null, Long.MAX_VALUE);
+    }
+
+    private final SchedulerOptions options;
+    private final long maxDelayNanos;
+    /** In-flight jobs by id, in admission order. */
+    private final Map<String, JobRun> runs = new LinkedHashMap<>();
+    private final AdmissionQueue queue;
+    private final Map<String, Group> groups = new LinkedHashMap<>();
+    private final BatchFormer former;
+    private final CapacityGate capacity;
+    private List<SchedulerEvent> events = new ArrayList<>();
+    private boolean admitting = true;
+    private int activeJobs;
+    private int activeSamples;
+    /** Some slot became done and may still be listed in its group. */
+    private boolean slotsDirty;
+    /** In-flight jobs with a cancellation not yet applied. */
+    private int cancelsPending;
+    /** No in-flight job can expire before this (it may be earlier than the real next deadline, never later). */
+    private long earliestDeadline = Long.MAX_VALUE;
+    private long nextJobSeq;
+    private long nextBatchSeq;
+    /** Stamps {@link SampleSlot#readyOrder}. */
+    private long nextReadyOrder;
+    private long ticks;
+    private long modelCalls;
+    private long rowsInCalls;
+
+    SchedulerCore(SchedulerOptions options) {
+        this.options = options;
+        this.maxDelayNanos = options.maxDelayMicros() * 1_000L;
+        long agingNanos = options.agingMillisPerLevel() * 1_000_000L;
+        this.queue = new AdmissionQueue(agingNanos);
+        this.former = new BatchFormer(options.maxBatchRows(), agingNanos);
+        this.capacity = new CapacityGate(options.maxJobsInFlight(), options.resumeBelowJobs());
+    }
+
+    /** Admits the job (into the queue) or says why not. {@code model} is null when the provider knows no such model. */
+    Admission offer(Job job, VelocityModel model, long now, Instant wallNow) {
+        if (!admitting) return Admission.REJECTED_SHUTDOWN;
+        if (runs.containsKey(job.jobId())) return Admission.REJECTED_DUPLICATE;
+        if (model == null) return Admission.REJECTED_UNKNOWN_MODEL;
+        if (capacity.full()) {
+            capacity.reject();
+            return Admission.REJECTED_FULL;
+        }
+        long deadline = Long.MAX_VALUE;
+        if (job.deadline() != null) {
+            deadline = Activation.saturatedAdd(now, saturatedNanos(Duration.between(wallNow, job.deadline())));
+            earliestDeadline = Math.min(earliestDeadline, deadline);
+        }
+        JobRun run = new JobRun(job, model, groupKey(model), nextJobSeq++, now, deadline);
+        runs.put(job.jobId(), run);
+        queue.add(run);
+        capacity.admit();
+        return Admission.ACCEPTED;
+    }
+
+    /** Marks the job for cancellation at the next tick; false when it is not in flight. */
+    boolean cancel(String jobId) {
+        JobRun run = runs.get(jobId);
+        if (run == null) return false;
+        if (!run.cancelRequested) {
+            run.cancelRequested = true;
+            cancelsPending++;
+        }
+        return true;
+    }
+
+    /** Removes matching in-flight jobs without an outcome. */
+    List<Job> abandon(Predicate<Job> which) {
+        List<Job> removed = new ArrayList<>();
+        for (JobRun run : new ArrayList<>(runs.values())) {
+            if (!which.test(run.job)) continue;
+            remove(run);
+            removed.add(run.job);
+        }
+        return removed;
+    }
+
+    List<Job> abandonAll() {
+        return abandon(j -> true);
+    }
+
+    void stopAdmitting() {
+        admitting = false;
+    }
+
+    boolean isEmpty() {
+        return runs.isEmpty();
+    }
+
+    int jobsInFlight() {
+        return capacity.inFlight();
+    }
+
+    boolean hasRoom() {
+        return admitting && !capacity.full();
+    }
+
+    /**
+     * One scheduling decision at {@code now}: applies cancellations and deadlines, moves queued jobs into the active
+     * set, and chooses the next model call, or says until when to wait (for company, or for anything at all).
+     */
+    Tick plan(long now) {
+        ticks++;
+        sweep(now);
+        Activation.Decision decision = Activation.decide(options, queue, activeJobs, activeSamples,
+                admitting && !capacity.full(), now);
+        for (JobRun run : decision.activate()) activate(run, now);
+        if (slotsDirty) purgeDoneSlots();
+        BatchPlan batch = former.form(groups.values(), now, nextBatchSeq++); // a plan not run still used its number
+        long waitUntil = batch == null ? decision.waitUntilNanos() : companyWindowEnd(batch);
+        if (batch != null && now >= waitUntil) return new Tick(batch, 0);
+        if (runs.isEmpty()) return Tick.IDLE;
+        long wakeAt = Math.min(waitUntil, earliestDeadline); // a job waiting with the device idle may expire meanwhile
+        return wakeAt == Long.MAX_VALUE ? Tick.IDLE : new Tick(null, wakeAt);
+    }
+
+    /**
+     * In CONTINUOUS mode an under-full call waits for new jobs only when a cohort starts on an otherwise idle device:
+     * the call holds every active sample, none has been evaluated yet, and more could join (admission open, room in
+     * the active set, nothing queued). A running cohort never waits: arrivals join it at the next step for free.
+     */
+    private long companyWindowEnd(BatchPlan batch) {
+        if (options.mode() != BatchingMode.CONTINUOUS || maxDelayNanos == 0 || batch.rows >= options.maxBatchRows()
+                || batch.members.length != activeSamples || activeSamples >= options.maxActiveSamples()
+                || !queue.isEmpty() || !admitting || capacity.full()) return Long.MIN_VALUE;
+        long oldest = Long.MAX_VALUE;
+        for (SampleSlot s : batch.members) {
+            if (s.evaluated) return Long.MIN_VALUE;
+            oldest = Math.min(oldest, s.readySinceNanos);
+        }
+        return Activation.saturatedAdd(oldest, maxDelayNanos);
+    }
+
+    /** Books the finished call: steps its members on, ends the jobs it finished or failed, reports the batch. */
+    void complete(BatchPlan plan, BatchResult result, long now) {
+        modelCalls++;
+        rowsInCalls += plan.rows;
+        List<JobRun> advanced = new ArrayList<>();
+        for (int i = 0; i < plan.members.length; i++) {
+            SampleSlot s = plan.members[i];
+            JobRun run = s.run;
+            if (run.phase != JobRun.Phase.ACTIVE || s.done) continue; // cancelled, expired, failed or abandoned meanwhile
+            if (run.lastBatchSeq != plan.seq && run.job.progress()) advanced.add(run);
+            run.countCall(plan.seq, plan.rows, result.callStartNanos);
+            if (result.memberFailed(i)) {
+                end(run, JobStatus.FAILED, result.errorCode(i), result.errorMessage(i), now);
+                continue;
+            }
+            s.evaluated = true;
+            s.readySinceNanos = now;
+            s.readyOrder = nextReadyOrder++;
+            int rows = nextRows(s);
+            if (rows == 0) {
+                finishSlot(s, now);
+            } else if (rows < 0 || rows > 2) {
+                end(run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, "sample " + s.index + " is in an invalid state", now);
+            } else {
+                s.rows = rows;
+            }
+        }
+        for (JobRun run : advanced) {
+            if (run.phase != JobRun.Phase.ACTIVE) continue;
+            try {
+                events.add(run.progress());
+            } catch (RuntimeException e) { // progress is best effort; the job's outcome is what counts
+                continue;
+            }
+        }
+        events.add(new SchedulerEvent.Batch(new BatchRecord(plan.groupKey, plan.rows, plan.members.length, plan.jobs,
+                result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples)));
+    }
+
+    /** Events decided since the last call, oldest first. */
+    List<SchedulerEvent> drainEvents() {
+        if (events.isEmpty()) return List.of();
+        List<SchedulerEvent> out = events;
+        events = new ArrayList<>();
+        return out;
+    }
+
+    SchedulerSnapshot snapshot() {
+        int rows = 0;
+        for (Group g : groups.values()) for (SampleSlot s : g.slots) if (!s.done) rows += s.rows;
+        return new SchedulerSnapshot(queue.size(), activeJobs, activeSamples, rows, capacity.inFlight(), ticks,
+                modelCalls, rowsInCalls);
+    }
+
+    private void sweep(long now) {
+        if (cancelsPending == 0 && now < earliestDeadline) return;
+        long earliest = Long.MAX_VALUE;
+        for (JobRun run : new ArrayList<>(runs.values())) {
+            boolean mayExpire = run.deadlineNanos != Long.MAX_VALUE
+                    && (run.phase == JobRun.Phase.QUEUED || options.deadlinePolicy() == DeadlinePolicy.ANYTIME || !run.started());
+            if (run.cancelRequested) {
+                end(run, JobStatus.CANCELLED, CANCELLED, "job " + run.job.jobId() + " was cancelled", now);
+            } else if (mayExpire && now >= run.deadlineNanos) {
+                end(run, JobStatus.EXPIRED, DEADLINE, "job " + run.job.jobId() + " passed its deadline "
+                        + run.job.deadline() + (run.started() ? " while sampling" : " before it started"), now);
+            } else if (mayExpire) {
+                earliest = Math.min(earliest, run.deadlineNanos);
+            }
+        }
+        earliestDeadline = earliest;
+    }
+
+    private void activate(JobRun run, long now) {
+        for (SampleSlot s : run.slots) {
+            int rows = nextRows(s);
+            if (rows < 0 || rows > 2) { // still QUEUED: ends without touching the active counts
+                end(run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, "sample " + s.index + " is in an invalid state", now);
+                return;
+            }
+            s.rows = rows;
+        }
+        queue.remove(run);
+        run.phase = JobRun.Phase.ACTIVE;
+        activeJobs++;
+        Group group = groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model));
+        for (SampleSlot s : run.slots) {
+            activeSamples++;
+            s.readySinceNanos = now;
+            s.readyOrder = nextReadyOrder++;
+            if (s.rows == 0) finishSlot(s, now);
+            else group.slots.add(s);
+        }
+    }
+
+    /** Rows of the sample's next evaluation, 0 when finished, -1 when its state throws (it then fails its job). */
+    private static int nextRows(SampleSlot s) {
+        try {
+            return s.state.isFinished() ? 0 : s.state.rowsNeeded();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private void finishSlot(SampleSlot s, long now) {
+        s.done = true;
+        activeSamples--;
+        slotsDirty = true;
+        if (--s.run.samplesLeft == 0) end(s.run, JobStatus.SUCCEEDED, null, null, now);
+    }
+
+    /** The one way a job ends with an outcome. */
+    private void end(JobRun run, JobStatus status, String code, String message, long now) {
+        detach(run);
+        events.add(new SchedulerEvent.Completed(run.outcome(status, code, message, now)));
+        releaseCapacity();
+    }
+
+    private void remove(JobRun run) {
+        detach(run);
+        releaseCapacity();
+    }
+
+    private void releaseCapacity() {
+        if (capacity.release()) events.add(new SchedulerEvent.CapacityAvailable());
+    }
+
+    private void detach(JobRun run) {
+        if (run.phase == JobRun.Phase.QUEUED) {
+            queue.remove(run);
+        } else if (run.phase == JobRun.Phase.ACTIVE) {
+            activeJobs--;
+            for (SampleSlot s : run.slots) {
+                if (s.done) continue;
+                s.done = true;
+                activeSamples--;
+                slotsDirty = true;
+            }
+        }
+        run.phase = JobRun.Phase.ENDED;
+        runs.remove(run.job.jobId());
+        if (run.cancelRequested) cancelsPending--;
+    }
+
+    private void purgeDoneSlots() {
+        for (Group g : groups.values()) g.slots.removeIf(s -> s.done);
+        slotsDirty = false;
+    }
+
+    private static String groupKey(VelocityModel model) {
+        StringBuilder b = new StringBuilder(model.info().name()).append('[');
+        int[] shape = model.info().sampleShape();
+        for (int i = 0; i < shape.length; i++) b.append(i == 0 ? "" : "x").append(shape[i]);
+        return b.append("]fp32").toString();
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return d.isNegative() ? Long.MIN_VALUE / 2 : Long.MAX_VALUE / 2;
+        }
+    }
+}
