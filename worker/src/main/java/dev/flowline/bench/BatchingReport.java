@@ -78,6 +78,15 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
         j.put("mean_sampling_ms", m.meanSamplingMs());
         j.put("model_calls", m.modelCalls());
         j.put("run_s", m.runSeconds());
+        Map<String, Object> kinds = new LinkedHashMap<>();
+        for (OpenLoop.KindLatency k : m.byKind()) {
+            Map<String, Object> kj = new LinkedHashMap<>();
+            kj.put("jobs", k.jobs());
+            kj.put("p50_ms", k.p50Ms());
+            kj.put("p99_ms", k.p99Ms());
+            kinds.put(k.kind(), kj);
+        }
+        j.put("by_kind", kinds);
         j.put("arrival_rate_jobs_per_s", trace.ratePerSecond());
         j.put("load_fraction", options.loadFraction());
         return j;
@@ -119,8 +128,13 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
         s.append(String.format("raw limit            %10.0f rows/s%n", raw.rowsPerSecond()));
         s.append(String.format("continuous saturated %10.0f rows/s  (scheduler efficiency %.3f)%n", closedLoop.rowsPerSecond(), schedulerEfficiency()));
         s.append(String.format("open loop: %d jobs at %.1f jobs/s (%.0f%% of capacity)%n", trace.size(), trace.ratePerSecond(), 100 * options.loadFraction()));
-        modes.forEach((mode, m) -> s.append(String.format("  %-10s p50 %9.1f ms  p99 %9.1f ms  %7.1f jobs/s  %5.1f rows/call  unfinished %d%n",
-                mode.name().toLowerCase(), m.p50Ms(), m.p99Ms(), m.jobsPerSecond(), m.meanBatchRows(), m.unfinished())));
+        modes.forEach((mode, m) -> {
+            s.append(String.format("  %-10s p50 %9.1f ms  p99 %9.1f ms  %7.1f jobs/s  %5.1f rows/call  unfinished %d%n",
+                    mode.name().toLowerCase(), m.p50Ms(), m.p99Ms(), m.jobsPerSecond(), m.meanBatchRows(), m.unfinished()));
+            StringBuilder kinds = new StringBuilder("             p99 by kind:");
+            for (OpenLoop.KindLatency k : m.byKind()) kinds.append(String.format("  %s %.1f ms", k.kind(), k.p99Ms()));
+            s.append(kinds).append(System.lineSeparator());
+        });
         s.append(String.format("p99 continuous / request = %.3f%n", p99RatioContinuousVsRequest()));
         return s.toString();
     }

@@ -34,6 +34,10 @@ final class JobFactory {
         int sampleLabel = numClasses > 0 ? Math.floorMod(label, numClasses) : VelocityField.NO_LABEL;
         List<SampleState> states = new ArrayList<>(samples);
         for (int i = 0; i < samples; i++) states.add(samplers[entry].newSample(dim, seed, i, sampleLabel));
-        return Job.builder().setJobId(id).setModel(model).setSamples(states).optAttachment(attachment).build();
+        // As the Kafka edge keys them: request-level batching only runs like samplers together.
+        WorkloadMix.Entry e = mix.entries().get(entry);
+        String samplerKey = e.solver().id() + "/" + e.steps() + "/w" + e.guidanceScale();
+        return Job.builder().setJobId(id).setModel(model).setSamples(states).optAttachment(attachment)
+                .optSamplerKey(samplerKey).build();
     }
 }

@@ -11,7 +11,9 @@ import dev.flowline.batching.SchedulerListener;
 import dev.flowline.batching.SchedulerOptions;
 import dev.flowline.model.VelocityModel;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,11 +34,15 @@ final class OpenLoop {
 
     private OpenLoop() {}
 
-    /** What one mode did with the trace. */
+    /** What one mode did with the trace; {@code byKind} holds p50 and p99 per mix entry, in the mix's order. */
     record ModeResult(BatchingMode mode, int offered, int completed, int failed, int unfinished, double p50Ms,
                       double p99Ms, double meanMs, double maxMs, double jobsPerSecond, double meanBatchRows,
                       long modelCalls, double meanQueuedMs, double meanSamplingMs, double runSeconds,
-                      boolean latencyCensored) {
+                      boolean latencyCensored, List<KindLatency> byKind) {
+    }
+
+    /** Latency of one kind of job (censored like the totals). */
+    record KindLatency(String kind, int jobs, double p50Ms, double p99Ms) {
     }
 
     static ModeResult run(VelocityModel model, SchedulerOptions options, BatchingMode mode, ArrivalTrace trace,
@@ -88,10 +94,10 @@ final class OpenLoop {
             }
             allDone.await(Math.max(0, cutoff - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
-        return summarise(mode, trace, doneAt, status, queued, sampling, rows.get(), calls.get(), start, cutoff);
+        return summarise(mode, trace, mix, doneAt, status, queued, sampling, rows.get(), calls.get(), start, cutoff);
     }
 
-    private static ModeResult summarise(BatchingMode mode, ArrivalTrace trace, long[] doneAt, JobStatus[] status,
+    private static ModeResult summarise(BatchingMode mode, ArrivalTrace trace, WorkloadMix mix, long[] doneAt, JobStatus[] status,
                                         long[] queued, long[] sampling, long rows, long calls, long start, long cutoff) {
         int n = trace.size();
         double[] latencyMs = new double[n];
@@ -115,13 +121,21 @@ final class OpenLoop {
             last = Math.max(last, doneAt[i]);
         }
         Percentiles all = Percentiles.of(latencyMs);
+        List<KindLatency> byKind = new ArrayList<>();
+        for (int k = 0; k < mix.entries().size(); k++) {
+            int kind = k;
+            double[] of = java.util.stream.IntStream.range(0, n).filter(i -> trace.arrivals().get(i).mixEntry() == kind)
+                    .mapToDouble(i -> latencyMs[i]).toArray();
+            Percentiles p = Percentiles.of(of);
+            byKind.add(new KindLatency(mix.entries().get(k).name(), of.length, p.percentile(50), p.percentile(99)));
+        }
         Percentiles done = Percentiles.of(Arrays.copyOf(finishedMs, finished));
         long end = unfinished > 0 ? cutoff : last;
         double runSeconds = Math.max(1e-9, (end - start) / 1e9);
         return new ModeResult(mode, n, completed, failed, unfinished, all.percentile(50), all.percentile(99),
                 done.mean(), done.max(), completed / runSeconds, calls == 0 ? 0 : rows / (double) calls, calls,
                 finished == 0 ? Double.NaN : queuedSum / finished, finished == 0 ? Double.NaN : samplingSum / finished,
-                runSeconds, unfinished > 0);
+                runSeconds, unfinished > 0, byKind);
     }
 
     private static void waitUntil(long deadline) {

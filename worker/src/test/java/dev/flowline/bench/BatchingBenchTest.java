@@ -2,7 +2,6 @@ package dev.flowline.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.flowline.batching.Scheduler;
 import dev.flowline.batching.SchedulerOptions;
 import dev.flowline.model.AnalyticGaussianModel;
 import org.junit.jupiter.api.Test;
@@ -14,25 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** A whole, tiny batching run through the real scheduler (skipped until the scheduler implementation has landed). */
+/** A whole, tiny batching run through the real scheduler on the analytic model (short phases; nothing timed). */
 class BatchingBenchTest {
-
-    static boolean schedulerIsImplemented() {
-        try (Scheduler s = Scheduler.start(SchedulerOptions.defaults(), name -> Optional.empty(), outcome -> {})) {
-            return true;
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
-    }
 
     @Test
     void aTinyRunOnTheAnalyticModelWritesExactlyTheRequiredKeys(@TempDir Path dir) throws Exception {
-        assumeTrue(schedulerIsImplemented(), "the step-level scheduler is not implemented yet");
         BatchingBench.Options o = new BatchingBench.Options(0.2, 0.05, 0.3, 0.7, 0, 5,
                 SchedulerOptions.defaults().withMaxBatchRows(16), WorkloadMix.DEFAULT, List.of(1, 2, 4));
         BatchingReport report;
@@ -52,7 +40,8 @@ class BatchingBenchTest {
         assertThat(modes).containsExactly("continuous", "request", "none");
         for (String mode : modes) {
             JsonNode m = json.get("modes").get(mode);
-            for (String k : List.of("p50_ms", "p99_ms", "jobs_per_s", "mean_batch_rows", "unfinished")) assertThat(m.has(k)).as(mode + "." + k).isTrue();
+            for (String k : List.of("p50_ms", "p99_ms", "jobs_per_s", "mean_batch_rows", "unfinished", "by_kind")) assertThat(m.has(k)).as(mode + "." + k).isTrue();
+            assertThat(m.get("by_kind").has("heun-8-cfg2")).isTrue();
             assertThat(m.get("completed").asInt() + m.get("failed").asInt() + m.get("unfinished").asInt()).isEqualTo(m.get("offered").asInt());
         }
         assertThat(json.get("raw_by_batch").has("4")).isTrue();
