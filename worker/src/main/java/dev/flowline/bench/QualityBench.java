@@ -101,7 +101,8 @@ public final class QualityBench {
     }
 
     /**
-     * One evaluated sampler.
+     * One evaluated sampler. A point whose grid equals an earlier point's of the same solver (every one-step grid; a
+     * BOSS grid that came out uniform) reuses that point's samples, so its figures, rows and seconds are the same.
      *
      * @param schedule  uniform, shifted, optimised, or adaptive (dopri5)
      * @param targetNfe the budget asked for
