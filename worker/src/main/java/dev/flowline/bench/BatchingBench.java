@@ -1,0 +1,122 @@
+package dev.flowline.bench;
+
+import dev.flowline.batching.BatchingMode;
+import dev.flowline.batching.SchedulerOptions;
+import dev.flowline.model.VelocityModel;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The batching benchmark, in-process (no Kafka), every figure measured in the same run:
+ * <ol>
+ *   <li>the limit: the model alone at {@code maxBatchRows} rows in a tight loop, and at batch 1 … 64;</li>
+ *   <li>closed-loop saturation through the scheduler in CONTINUOUS mode, whose ratio to the limit is the
+ *       scheduler's efficiency (what stacking rows, the device thread and the per-sample state machines cost);</li>
+ *   <li>an open-loop Poisson trace of the {@link WorkloadMix} at a fraction of the measured capacity, replayed
+ *       unchanged against CONTINUOUS, REQUEST and NONE batching.</li>
+ * </ol>
+ */
+public final class BatchingBench {
+    private BatchingBench() {}
+
+    /** Batch sizes of the model-alone curve. */
+    public static final List<Integer> DEFAULT_BATCH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64);
+
+    /**
+     * @param seconds       length of each measured phase: the raw limit and the closed loop (each point of the
+     *                      batch-size curve gets a quarter of it); the trace lasts at least this long
+     * @param warmUpSeconds closed-loop time before the window opens
+     * @param drainSeconds  how long after the last arrival a mode may take to finish before it is cut off
+     * @param loadFraction  open-loop arrival rate as a fraction of the closed-loop capacity
+     * @param minTraceJobs  the trace is lengthened (up to ten times {@code seconds}) until this many jobs are expected,
+     *                      so that its p99 rests on more than a handful of jobs
+     * @param seed          seed of the trace and of every input
+     * @param scheduler     scheduler options (the mode is set per phase)
+     * @param mix           the job mix
+     * @param batchSizes    batch sizes of the model-alone curve
+     */
+    public record Options(double seconds, double warmUpSeconds, double drainSeconds, double loadFraction,
+                          int minTraceJobs, long seed, SchedulerOptions scheduler, WorkloadMix mix,
+                          List<Integer> batchSizes) {
+        public Options {
+            if (!(seconds > 0)) throw new IllegalArgumentException("seconds must be > 0, got " + seconds);
+            if (!(warmUpSeconds >= 0)) throw new IllegalArgumentException("warmUpSeconds must be >= 0");
+            if (!(drainSeconds >= 0)) throw new IllegalArgumentException("drainSeconds must be >= 0");
+            if (!(loadFraction > 0)) throw new IllegalArgumentException("loadFraction must be > 0, got " + loadFraction);
+            if (minTraceJobs < 0) throw new IllegalArgumentException("minTraceJobs must be >= 0");
+            batchSizes = List.copyOf(batchSizes);
+            for (int b : batchSizes) if (b < 1) throw new IllegalArgumentException("batch sizes must be >= 1, got " + b);
+        }
+
+        /**
+         * {@code seconds} per phase; warm-up a fifth of it (0.05 … 2 s), drain as long as a phase (at least 1 s), load
+         * 70%, at least 200 jobs in the trace.
+         */
+        public static Options defaults(double seconds) {
+            return new Options(seconds, Math.clamp(seconds / 5, 0.05, 2.0), Math.max(1.0, seconds), 0.7, 200,
+                    20261122L, SchedulerOptions.defaults(), WorkloadMix.DEFAULT, DEFAULT_BATCH_SIZES);
+        }
+
+        public Options withScheduler(SchedulerOptions s) {
+            return new Options(seconds, warmUpSeconds, drainSeconds, loadFraction, minTraceJobs, seed, s, mix, batchSizes);
+        }
+
+        public Options withDrainSeconds(double d) {
+            return new Options(seconds, warmUpSeconds, d, loadFraction, minTraceJobs, seed, scheduler, mix, batchSizes);
+        }
+
+        public Options withLoadFraction(double f) {
+            return new Options(seconds, warmUpSeconds, drainSeconds, f, minTraceJobs, seed, scheduler, mix, batchSizes);
+        }
+
+        public Options withSeed(long s) {
+            return new Options(seconds, warmUpSeconds, drainSeconds, loadFraction, minTraceJobs, s, scheduler, mix, batchSizes);
+        }
+
+        public Options withMinTraceJobs(int n) {
+            return new Options(seconds, warmUpSeconds, drainSeconds, loadFraction, n, seed, scheduler, mix, batchSizes);
+        }
+    }
+
+    /** Runs every phase; {@code log} gets one line per phase as it ends. */
+    public static BatchingReport run(VelocityModel model, Options o, SchedulerFactory factory, PrintStream log)
+            throws InterruptedException {
+        int maxRows = o.scheduler().maxBatchRows();
+        RawThroughput.Result raw = RawThroughput.measure(model, model.info(), maxRows, o.seconds(), o.seed());
+        log.printf("raw: %d rows x %d calls in %.1f s = %.0f rows/s (%.2f ms/call)%n", maxRows, raw.calls(),
+                raw.seconds(), raw.rowsPerSecond(), raw.msPerCall());
+        Map<Integer, RawThroughput.Result> byBatch = new LinkedHashMap<>();
+        double pointSeconds = Math.max(0.05, o.seconds() / 4);
+        for (int b : o.batchSizes()) {
+            RawThroughput.Result r = RawThroughput.measure(model, model.info(), b, pointSeconds, o.seed() + b);
+            byBatch.put(b, r);
+            log.printf("raw at batch %d: %.0f rows/s (%.2f ms/call)%n", b, r.rowsPerSecond(), r.msPerCall());
+        }
+
+        ClosedLoop.Result closed = ClosedLoop.run(model, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(),
+                o.seed(), factory);
+        log.printf("closed loop (continuous, %d jobs in flight): %.0f rows/s, %.1f rows/call, efficiency %.3f%n",
+                closed.jobsInFlight(), closed.rowsPerSecond(), closed.meanBatchRows(),
+                closed.rowsPerSecond() / raw.rowsPerSecond());
+
+        boolean guidance = model.info().supportsGuidance();
+        double rate = o.loadFraction() * closed.rowsPerSecond() / o.mix().meanRowsPerJob(guidance);
+        double traceSeconds = Math.clamp(o.minTraceJobs() / rate, o.seconds(), 10 * o.seconds());
+        ArrivalTrace trace = ArrivalTrace.poisson(o.seed(), rate, traceSeconds, o.mix(), model.info().numClasses());
+        log.printf("open loop: %d jobs at %.1f jobs/s (%.0f%% of capacity, %.1f rows/job) over %.1f s%n", trace.size(),
+                rate, 100 * o.loadFraction(), o.mix().meanRowsPerJob(guidance), traceSeconds);
+        if (trace.size() < 100) log.printf("  (only %d jobs: their p99 is about their maximum)%n", trace.size());
+        Map<BatchingMode, OpenLoop.ModeResult> modes = new LinkedHashMap<>();
+        for (BatchingMode mode : List.of(BatchingMode.CONTINUOUS, BatchingMode.REQUEST, BatchingMode.NONE)) {
+            OpenLoop.ModeResult m = OpenLoop.run(model, o.scheduler(), mode, trace, o.mix(), o.drainSeconds(), factory);
+            modes.put(mode, m);
+            log.printf("  %-10s p50 %8.1f ms  p99 %8.1f ms  %6.1f jobs/s  %5.1f rows/call  unfinished %d%s%n",
+                    mode.name().toLowerCase(), m.p50Ms(), m.p99Ms(), m.jobsPerSecond(), m.meanBatchRows(),
+                    m.unfinished(), m.latencyCensored() ? " (percentiles are lower bounds)" : "");
+        }
+        return new BatchingReport(model.info().name(), o, raw, byBatch, closed, trace, modes);
+    }
+}

@@ -1,0 +1,258 @@
+package dev.flowline.cli;
+
+import dev.flowline.batching.SchedulerOptions;
+import dev.flowline.bench.AnalyticClassifier;
+import dev.flowline.bench.BatchingBench;
+import dev.flowline.bench.BatchingReport;
+import dev.flowline.bench.BenchJson;
+import dev.flowline.bench.FeatureClassifier;
+import dev.flowline.bench.GaussianStats;
+import dev.flowline.bench.MachineInfo;
+import dev.flowline.bench.OnnxClassifier;
+import dev.flowline.bench.QualityBench;
+import dev.flowline.bench.QualityReport;
+import dev.flowline.bench.SchedulerFactory;
+import dev.flowline.bench.SolversBench;
+import dev.flowline.bench.SolversReport;
+import dev.flowline.model.AnalyticGaussianModel;
+import dev.flowline.model.DeviceMode;
+import dev.flowline.model.ModelManifest;
+import dev.flowline.model.ModelRegistry;
+import dev.flowline.model.ModelRegistryOptions;
+import dev.flowline.model.ModelRuntimeOptions;
+import dev.flowline.sampling.Solver;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bench batching | quality | solvers}: in-process benchmarks (no Kafka). Each writes its figures as JSON, PNG
+ * plots beside it, and a short summary on stdout; progress goes to stderr. Tests never time anything: the figures
+ * these commands print are ratios and curves measured side by side in one run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, version = "flowline bench 0.1.0",
+        description = "In-process benchmarks: batching throughput and latency, sample quality vs NFE, solver convergence.",
+        subcommands = {BenchCommand.Batching.class, BenchCommand.Quality.class, BenchCommand.Solvers.class})
+public final class BenchCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return 2;
+    }
+
+    /** Where the figures go. */
+    static final class Output {
+        @Option(names = "--json", required = true, paramLabel = "FILE", description = "JSON file of the figures.")
+        Path json;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Folder of the PNG plots (default: the JSON file's folder).")
+        Path out;
+
+        Path plotDir() {
+            if (out != null) return out;
+            Path parent = json.toAbsolutePath().getParent();
+            return parent == null ? Path.of(".") : parent;
+        }
+
+        void write(Map<String, Object> json, List<Path> plots, String summary) throws IOException {
+            BenchJson.write(this.json, json);
+            System.out.print(summary);
+            System.out.println("wrote " + this.json);
+            for (Path p : plots) System.out.println("wrote " + p);
+        }
+    }
+
+    @Command(name = "batching", mixinStandardHelpOptions = true,
+            description = "Raw model throughput, closed-loop scheduler throughput, and open-loop Poisson latency per batching mode.")
+    static final class Batching implements Callable<Integer> {
+        @Mixin Output output;
+        @Mixin ModelChoice modelChoice;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "Length of each measured phase (default ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--drain-seconds", description = "How long a mode may run past the trace before it is cut off (default: --seconds, at least 1).")
+        Double drainSeconds;
+
+        @Option(names = "--load", defaultValue = "0.7", description = "Open-loop arrival rate as a fraction of the measured capacity (default ${DEFAULT-VALUE}).")
+        double load;
+
+        @Option(names = "--min-trace-jobs", defaultValue = "200", description = "Lengthen the trace (up to 10x --seconds) until this many jobs are expected (default ${DEFAULT-VALUE}).")
+        int minTraceJobs;
+
+        @Option(names = "--max-batch-rows", defaultValue = "64", description = "Scheduler maxBatchRows (default ${DEFAULT-VALUE}).")
+        int maxBatchRows;
+
+        @Option(names = "--max-delay-us", defaultValue = "200", description = "Scheduler maxDelayMicros (default ${DEFAULT-VALUE}).")
+        long maxDelayMicros;
+
+        @Option(names = "--seed", defaultValue = "20261122")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            try (LoadedModel m = modelChoice.load()) {
+                SchedulerOptions scheduler = SchedulerOptions.defaults().withMaxBatchRows(maxBatchRows).withMaxDelayMicros(maxDelayMicros);
+                BatchingBench.Options o = BatchingBench.Options.defaults(seconds).withScheduler(scheduler).withLoadFraction(load).withSeed(seed)
+                        .withMinTraceJobs(minTraceJobs);
+                if (drainSeconds != null) o = o.withDrainSeconds(drainSeconds);
+                BatchingReport report = BatchingBench.run(m.model(), o, SchedulerFactory.DEFAULT, System.err);
+                output.write(report.toJson(m.machine()), report.writePlots(output.plotDir()), report.summary());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "quality", mixinStandardHelpOptions = true,
+            description = "Fréchet distance and class accuracy of guided samples per solver, schedule and NFE, against a dopri5 reference.")
+    static final class Quality implements Callable<Integer> {
+        @Mixin Output output;
+        @Mixin ModelChoice modelChoice;
+
+        @Option(names = "--samples-per-point", defaultValue = "1000", description = "Samples per point, classes balanced (default ${DEFAULT-VALUE}).")
+        int samplesPerPoint;
+
+        @Option(names = "--guidance", description = "Guidance weight (default: the model's default sampler's).")
+        Double guidance;
+
+        @Option(names = "--solvers", split = ",", description = "Solvers (default euler,midpoint,heun,rk4,dopri5).")
+        List<String> solvers;
+
+        @Option(names = "--schedules", split = ",", description = "Schedules: uniform, shifted, optimised (default all).")
+        List<String> schedules;
+
+        @Option(names = "--nfe", split = ",", description = "Evaluation budgets (default 1,2,4,8,16,32).")
+        List<Integer> nfes;
+
+        @Option(names = "--reference-rtol", defaultValue = "1e-5", description = "rtol = atol of the dopri5 reference (default ${DEFAULT-VALUE}).")
+        double referenceRtol;
+
+        @Option(names = "--boss-samples", defaultValue = "32", description = "Reference trajectories per BOSS grid (default ${DEFAULT-VALUE}).")
+        int bossSamples;
+
+        @Option(names = "--classifier", paramLabel = "FILE", description = "ONNX classifier (default: the model manifest's evaluation.classifier).")
+        Path classifier;
+
+        @Option(names = "--reference-features", paramLabel = "FILE", description = "Reference statistics {n, dim, mean, cov} (default: the manifest's evaluation.referenceFeatures).")
+        Path referenceFeatures;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try (LoadedModel m = modelChoice.load()) {
+                double w = guidance != null ? guidance : m.model().info().defaultSampler().guidanceScale();
+                QualityBench.Options o = QualityBench.Options.defaults(samplesPerPoint, w)
+                        .withSweep(solvers == null ? QualityBench.DEFAULT_SOLVERS : solvers.stream().map(Solver::parse).toList(),
+                                schedules == null ? QualityBench.SCHEDULES : schedules,
+                                nfes == null ? QualityBench.DEFAULT_NFES : nfes)
+                        .withBoss(bossSamples).withReferenceRtol(referenceRtol);
+                GaussianStats reference;
+                FeatureClassifier clf;
+                if (m.model() instanceof AnalyticGaussianModel analytic && classifier == null) {
+                    clf = new AnalyticClassifier(analytic);
+                    reference = referenceFeatures != null ? GaussianStats.read(referenceFeatures) : AnalyticClassifier.referenceStats(analytic);
+                    o = o.withClamp(false);
+                } else {
+                    ModelManifest.Evaluation eval = m.manifest() == null ? null : m.manifest().evaluation().orElse(null);
+                    Path clfFile = classifier != null ? classifier : evaluationFile(m, eval == null ? null : eval.classifier().orElse(null), "classifier");
+                    Path refFile = referenceFeatures != null ? referenceFeatures : evaluationFile(m, eval == null ? null : eval.referenceFeatures().orElse(null), "referenceFeatures");
+                    reference = GaussianStats.read(refFile);
+                    clf = OnnxClassifier.load(clfFile, m.model().info().sampleShape(), modelChoice.threads);
+                }
+                try (FeatureClassifier c = clf) {
+                    QualityReport report = QualityBench.run(m.model(), c, reference, o, System.err);
+                    output.write(report.toJson(m.machine()), report.writePlots(output.plotDir()), report.summary());
+                }
+            }
+            return 0;
+        }
+
+        private Path evaluationFile(LoadedModel m, String file, String key) {
+            if (file == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "model '" + m.model().info().name()
+                        + "' has no evaluation." + key + " in its manifest; give --classifier and --reference-features");
+            }
+            return m.manifest().directory().resolve(file);
+        }
+    }
+
+    @Command(name = "solvers", mixinStandardHelpOptions = true,
+            description = "Convergence order of every solver on the analytic model, and dopri5's NFE against its tolerance.")
+    static final class Solvers implements Callable<Integer> {
+        @Mixin Output output;
+
+        @Option(names = "--samples", defaultValue = "64", description = "Samples per point (default ${DEFAULT-VALUE}).")
+        int samples;
+
+        @Option(names = "--max-steps", defaultValue = "512", description = "Largest step count of the sweep 1, 2, 4, ... (default ${DEFAULT-VALUE}).")
+        int maxSteps;
+
+        @Option(names = "--std", defaultValue = "0.2", description = "Data standard deviation of the analytic model (default ${DEFAULT-VALUE}).")
+        float std;
+
+        @Option(names = "--seed", defaultValue = "20261122")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            try (AnalyticGaussianModel model = AnalyticGaussianModel.builder().optStd(std).build()) {
+                SolversBench.Options d = SolversBench.Options.defaults();
+                SolversReport report = SolversBench.run(model, new SolversBench.Options(samples, maxSteps, d.rtols(), seed, std));
+                output.write(report.toJson(MachineInfo.describe("none (closed-form model)", "cpu")),
+                        report.writePlots(output.plotDir()), report.summary());
+            }
+            return 0;
+        }
+    }
+
+    /** Which model a benchmark runs: a registry model by name, or the analytic one. */
+    static final class ModelChoice {
+        @Option(names = "--model", defaultValue = "fashion-mnist",
+                description = "Model name (default ${DEFAULT-VALUE}, the built-in demo model); '" + LoadedModel.ANALYTIC + "' for the closed-form model (quick runs).")
+        String name;
+
+        @Option(names = "--model-dir", paramLabel = "DIR", description = "Extra model directories (repeatable).")
+        List<Path> modelDirs = new ArrayList<>();
+
+        @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0: engine default).")
+        int threads;
+
+        @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default ${DEFAULT-VALUE}).")
+        String device;
+
+        @Option(names = "--analytic-cost-per-row-us", defaultValue = "20",
+                description = "Analytic model: busy-spin per row, emulating a network (default ${DEFAULT-VALUE}).")
+        long costPerRowMicros;
+
+        @Option(names = "--analytic-cost-per-call-us", defaultValue = "200",
+                description = "Analytic model: busy-spin per call, a launch overhead batching amortises (default ${DEFAULT-VALUE}).")
+        long costPerCallMicros;
+
+        LoadedModel load() {
+            if (name.equals(LoadedModel.ANALYTIC)) {
+                return LoadedModel.analytic(costPerRowMicros, costPerCallMicros);
+            }
+            ModelRegistryOptions options = new ModelRegistryOptions(modelDirs, true, null, null, null)
+                    .withRuntime(new ModelRuntimeOptions(DeviceMode.parse(device), threads, 0));
+            return LoadedModel.fromRegistry(new ModelRegistry(options), name);
+        }
+    }
+}

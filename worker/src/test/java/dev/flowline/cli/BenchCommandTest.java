@@ -1,0 +1,52 @@
+package dev.flowline.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BenchCommandTest {
+
+    @Test
+    void solversWritesItsJsonAndPlotsIntoTheOutFolder(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("s.json");
+        int code = new CommandLine(new BenchCommand()).execute("solvers", "--json", json.toString(), "--out",
+                dir.resolve("plots").toString(), "--samples", "2", "--max-steps", "8");
+        assertThat(code).isZero();
+        assertThat(new ObjectMapper().readTree(json.toFile()).get("solvers").has("rk4")).isTrue();
+        assertThat(dir.resolve("plots/solvers-error.png")).isRegularFile();
+        assertThat(dir.resolve("plots/solvers-dopri5.png")).isRegularFile();
+    }
+
+    @Test
+    void qualityRunsOnTheAnalyticModelWithPlotsBesideTheJson(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("q.json");
+        int code = new CommandLine(new BenchCommand()).execute("quality", "--model", "analytic-gaussian", "--json",
+                json.toString(), "--samples-per-point", "10", "--solvers", "euler,heun", "--schedules", "uniform,shifted",
+                "--nfe", "2,8");
+        assertThat(code).isZero();
+        // 2 solvers × 2 schedules × 2 budgets (Heun's 2 is one step, run once for both schedules but reported for each).
+        assertThat(new ObjectMapper().readTree(json.toFile()).get("points")).hasSize(8);
+        assertThat(dir.resolve("quality-fd.png")).isRegularFile();
+    }
+
+    @Test
+    void withoutASubcommandItPrintsUsageAndFails() {
+        assertThat(new CommandLine(new BenchCommand()).execute()).isEqualTo(2);
+    }
+
+    @Test
+    void anUnknownModelFailsNamingTheKnownOnes(@TempDir Path dir) {
+        var err = new java.io.StringWriter();
+        CommandLine cmd = new CommandLine(new BenchCommand());
+        cmd.setErr(new java.io.PrintWriter(err));
+        int code = cmd.execute("batching", "--model", "no-such-model", "--json", dir.resolve("b.json").toString(), "--seconds", "0.1");
+        assertThat(code).isNotZero();
+        assertThat(Files.exists(dir.resolve("b.json"))).isFalse();
+    }
+}
