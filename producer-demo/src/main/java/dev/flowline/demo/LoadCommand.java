@@ -2,6 +2,7 @@ package dev.flowline.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.flowline.bench.WorkloadMix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,7 +29,7 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "fashion-mnist", description = "Model (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--samples", defaultValue = "1", description = "Samples per job (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--samples", defaultValue = "0", description = "Samples per job; 0 keeps the mix's (default: ${DEFAULT-VALUE}).")
     int samples;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the arrival trace and the mix (default: ${DEFAULT-VALUE}).")
@@ -58,7 +59,7 @@ final class LoadCommand implements Callable<Integer> {
             LoadRun run;
             try (FlowlineClient client = new FlowlineClient(cluster.clientProperties(bootstrap), cluster.topics(), false)) {
                 client.awaitResultsAssignment(Duration.ofSeconds(30));
-                run = new LoadRun(client, model, JobMix.DEFAULT, samples, seed);
+                run = new LoadRun(client, model, WorkloadMix.DEFAULT, samples, seed);
                 run.run(rate, duration, Duration.ofSeconds(drainSeconds));
             }
             Map<String, Object> figures = run.figures(rate, duration);

@@ -1,14 +1,16 @@
 package dev.flowline.demo;
 
+import dev.flowline.avro.Conditioning;
 import dev.flowline.avro.GenerationRequest;
 import dev.flowline.avro.GenerationResult;
+import dev.flowline.avro.SamplerSpec;
+import dev.flowline.bench.ArrivalTrace;
+import dev.flowline.bench.WorkloadMix;
 import dev.flowline.demo.report.LatencyStats;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +25,7 @@ final class LoadRun {
 
     private final FlowlineClient client;
     private final String model;
-    private final List<JobMix.Entry> mix;
+    private final WorkloadMix mix;
     private final int samplesPerJob;
     private final long seed;
 
@@ -35,7 +37,10 @@ final class LoadRun {
     double elapsedSeconds;
     double meanBatchRowsSum;
 
-    LoadRun(FlowlineClient client, String model, List<JobMix.Entry> mix, int samplesPerJob, long seed) {
+    /**
+     * @param samplesPerJob samples of every job (overrides the mix entries' own), or 0 to keep them
+     */
+    LoadRun(FlowlineClient client, String model, WorkloadMix mix, int samplesPerJob, long seed) {
         this.client = client;
         this.model = model;
         this.mix = mix;
@@ -45,18 +50,18 @@ final class LoadRun {
 
     /** Submits on the trace, collects results until all are in or {@code drainTimeout} after the last submit. */
     void run(double rate, double durationSeconds, Duration drainTimeout) throws InterruptedException {
-        double[] trace = PoissonTrace.arrivals(rate, durationSeconds, seed);
+        // The same trace generator and mix as `flowline-worker bench batching`, so the two runs are comparable.
+        ArrivalTrace trace = ArrivalTrace.poisson(seed, rate, durationSeconds, mix, 10);
         Map<String, Pending> pending = new ConcurrentHashMap<>();
         AtomicInteger sent = new AtomicInteger();
-        Random random = new Random(seed);
         long start = System.nanoTime();
         Thread submitter = Thread.ofPlatform().name("load-submitter").start(() -> {
-            for (int i = 0; i < trace.length; i++) {
-                long due = start + (long) (trace[i] * 1e9);
+            for (ArrivalTrace.Arrival a : trace.arrivals()) {
+                long due = start + a.atNanos();
                 long wait;
                 while ((wait = due - System.nanoTime()) > 0) LockSupport.parkNanos(wait);
-                JobMix.Entry e = JobMix.pick(mix, random);
-                GenerationRequest job = JobMix.request("load-" + seed + "-" + i, model, e, random.nextInt(10), samplesPerJob, seed * 1_000_003L + i);
+                WorkloadMix.Entry e = mix.entries().get(a.mixEntry());
+                GenerationRequest job = request("load-" + seed + "-" + a.index(), e, a.label(), a.seed());
                 pending.put(job.getJobId(), new Pending(System.nanoTime(), e.name()));
                 client.submit(job).whenComplete((md, err) -> {
                     if (err != null) System.err.println("submit failed for " + job.getJobId() + ": " + err);
@@ -83,6 +88,19 @@ final class LoadRun {
         submitter.join();
         submitted = sent.get();
         elapsedSeconds = (lastResult - start) / 1e9;
+    }
+
+    private GenerationRequest request(String jobId, WorkloadMix.Entry e, int label, long jobSeed) {
+        return GenerationRequest.newBuilder()
+                .setJobId(jobId)
+                .setModel(model)
+                .setNumSamples(samplesPerJob > 0 ? samplesPerJob : e.samples())
+                .setConditioning(label < 0 ? null : Conditioning.newBuilder().setClassLabel(label).build())
+                .setSampler(SamplerSpec.newBuilder().setSolver(e.solver().id())
+                        .setSteps(e.steps()).setGuidanceScale(e.guidanceScale()).build())
+                .setSeed(jobSeed)
+                .setMetadata(Map.of("mix", e.name()))
+                .build();
     }
 
     private void record(GenerationResult r, String mixName, double ms) {

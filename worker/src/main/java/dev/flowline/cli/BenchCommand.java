@@ -46,10 +46,6 @@ public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchCommand()).execute(args));
-    }
-
     @Override
     public Integer call() {
         spec.commandLine().usage(System.err);
