@@ -26,6 +26,20 @@ class JsonlJobsTest {
     }
 
     @Test
+    void theReadmeExampleLineParses() throws Exception {
+        // Kept identical to the JSONL example in README.md.
+        String line = """
+                {"jobId": "j-1", "model": "fashion-mnist", "numSamples": 4, "conditioning": {"dev.flowline.avro.Conditioning": {"classLabel": {"int": 7}, "vector": null}}, "sampler": {"solver": "heun", "steps": {"int": 8}, "guidanceScale": 2.0}, "seed": 42}
+                """.strip();
+        GenerationRequest job = JsonlJobs.read(new StringReader(line), "README").get(0);
+        assertThat(job.getConditioning().getClassLabel()).isEqualTo(7);
+        assertThat(job.getSampler().getGuidanceScale()).isEqualTo(2.0);
+        assertThat(job.getSeed()).isEqualTo(42);
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../README.md"));
+        assertThat(readme).contains(line);
+    }
+
+    @Test
     void aBadFieldNamesTheLineAndTheField() {
         String bad = GOOD.replace("{\"int\": 8}", "8"); // a union value must be wrapped in Avro JSON
         String text = GOOD + "\n" + "\n" + bad + "\n";
