@@ -4,6 +4,8 @@ import dev.flowline.config.KafkaOptions;
 import dev.flowline.config.TopicOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -11,7 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,7 +23,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Checks at start that the worker can authenticate and see its topics, so that wrong credentials or missing ACLs fail
  * the start with a clear message instead of a consumer that retries (and logs) forever. Uses only DESCRIBE on the
- * worker's own topics, which the READ and WRITE ACLs it needs anyway imply.
+ * worker's own topics, which the READ and WRITE ACLs it needs anyway imply, and asks the broker for the operations the
+ * principal may perform on them (READ on jobs and control, WRITE on the others).
  */
 final class KafkaPreflight {
     private static final Logger log = LoggerFactory.getLogger(KafkaPreflight.class);
@@ -38,10 +43,16 @@ final class KafkaPreflight {
     static void check(KafkaOptions kafka, TopicOptions topics, String clientId, Duration timeout) {
         List<String> names = topics.allTopics();
         try (Admin admin = Admin.create(KafkaClients.admin(kafka, clientId))) {
-            var described = admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis()));
+            var described = admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis())
+                    .includeAuthorizedOperations(true));
+            List<String> missing = new ArrayList<>();
             for (String name : names) {
                 try {
-                    described.topicNameValues().get(name).get(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+                    TopicDescription d = described.topicNameValues().get(name).get(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+                    AclOperation needed = readTopics(topics).contains(name) ? AclOperation.READ : AclOperation.WRITE;
+                    Set<AclOperation> ops = d.authorizedOperations();
+                    // null: the broker did not say (older broker); ALL covers every operation
+                    if (ops != null && !ops.contains(needed) && !ops.contains(AclOperation.ALL)) missing.add(needed + " on topic " + name);
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
                     if (c instanceof org.apache.kafka.common.errors.TimeoutException) {
@@ -53,8 +64,12 @@ final class KafkaPreflight {
                         log.warn("topic {} does not exist (yet); the worker waits for it", name);
                         continue;
                     }
-                    throw failure(kafka, name, c);
+                    throw failure(kafka, name, readTopics(topics).contains(name) ? AclOperation.READ : AclOperation.WRITE, c);
                 }
+            }
+            if (!missing.isEmpty()) {
+                throw new KafkaAccessException("Kafka principal of this worker lacks " + String.join(", ", missing)
+                        + "; the worker's principal needs the ACLs listed in worker/TOPICS.md (ACLs)", null);
             }
         } catch (TimeoutException e) {
             log.warn("no Kafka broker answered at {} within {} ms; starting anyway", kafka.bootstrapServers(), timeout.toMillis());
@@ -64,14 +79,19 @@ final class KafkaPreflight {
         }
     }
 
-    private static KafkaAccessException failure(KafkaOptions kafka, String topic, Throwable c) {
+    /** Topics the worker consumes (READ); it writes the others (WRITE). */
+    private static Set<String> readTopics(TopicOptions topics) {
+        return Set.of(topics.jobsTopic(), topics.controlTopic());
+    }
+
+    private static KafkaAccessException failure(KafkaOptions kafka, String topic, AclOperation needed, Throwable c) {
         if (c instanceof AuthenticationException) {
             return new KafkaAccessException("Kafka authentication failed at " + kafka.bootstrapServers() + " (" + c.getClass().getSimpleName()
                     + ": " + c.getMessage() + "); check kafka.properties.sasl.* / ssl.* and the principal's credentials", c);
         }
         if (c instanceof AuthorizationException) {
             return new KafkaAccessException("Kafka denied access to topic " + topic + " (" + c.getClass().getSimpleName()
-                    + "); the worker's principal needs the ACLs listed in README.md (Guarantees: ACLs)", c);
+                    + "): the worker's principal lacks " + needed + " on topic " + topic + "; it needs the ACLs listed in worker/TOPICS.md (ACLs)", c);
         }
         if (c instanceof org.apache.kafka.common.errors.TimeoutException) {
             return new KafkaAccessException("no Kafka broker answered at " + kafka.bootstrapServers() + " (" + c.getMessage() + ")", c);

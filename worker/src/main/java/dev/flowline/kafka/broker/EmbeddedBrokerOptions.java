@@ -1,6 +1,8 @@
 package dev.flowline.kafka.broker;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,6 +22,7 @@ public final class EmbeddedBrokerOptions {
     private String listenerName = "PLAINTEXT";
     private String securityProtocol = "PLAINTEXT";
     private final Map<String, String> extraProperties = new LinkedHashMap<>();
+    private final List<String> scramUsers = new ArrayList<>();
 
     public int port() { return port; }
     /** 0 picks a free port. */
@@ -54,4 +57,12 @@ public final class EmbeddedBrokerOptions {
     public Map<String, String> extraProperties() { return Map.copyOf(extraProperties); }
     /** Any broker property (e.g. authorizer, SASL mechanisms); applied last, so it overrides the defaults. */
     public EmbeddedBrokerOptions putExtraProperty(String key, String value) { extraProperties.put(key, value); return this; }
+
+    /** SCRAM credentials written at format time ({@code kafka-storage format --add-scram}), e.g. the inter-broker user. */
+    public List<String> scramUsers() { return List.copyOf(scramUsers); }
+    /** Adds a SCRAM user at format time, e.g. ("SCRAM-SHA-512", "admin", "admin-secret"). Names and passwords must not hold ',' ']' or '"'. */
+    public EmbeddedBrokerOptions addScramUser(String mechanism, String name, String password) {
+        scramUsers.add(mechanism + "=[name=" + name + ",password=" + password + "]");
+        return this;
+    }
 }

@@ -57,7 +57,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             int port = options.port() > 0 ? options.port() : freePort();
             int controllerPort = options.controllerPort() > 0 ? options.controllerPort() : freePort();
             Properties props = serverProperties(dir, port, controllerPort, options);
-            format(dir, props);
+            format(dir, props, options.scramUsers());
             long started = System.nanoTime();
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
@@ -122,7 +122,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void format(Path dir, Properties props) throws IOException {
+    private static void format(Path dir, Properties props, java.util.List<String> scramUsers) throws IOException {
         Path config = dir.resolve("server.properties");
         if (!Files.exists(config)) {
             try (var out = Files.newOutputStream(config)) {
@@ -131,7 +131,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         String clusterId = readOrCreateClusterId(dir);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        String[] args = {"format", "--standalone", "--ignore-formatted", "-t", clusterId, "-c", config.toString()};
+        java.util.List<String> argList = new java.util.ArrayList<>(java.util.List.of(
+                "format", "--standalone", "--ignore-formatted", "-t", clusterId, "-c", config.toString()));
+        for (String scram : scramUsers) {
+            argList.add("--add-scram");
+            argList.add(scram);
+        }
+        String[] args = argList.toArray(String[]::new);
         // StorageTool.main() calls System.exit: execute() returns the code instead.
         int code = StorageTool.execute(args, new PrintStream(buf, true, StandardCharsets.UTF_8));
         if (code != 0) {
