@@ -1,7 +1,13 @@
 package dev.flowline.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -9,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The demo model shipped under /models/fashion-mnist/ — skipped until that resource lands in the build. */
@@ -25,6 +32,54 @@ class BuiltInDemoModelTest {
             assertThat(info.dim()).isPositive();
             VelocityModel model = registry.get("fashion-mnist");
             DjlVelocityModelTest.assertBatchedEqualsRowByRow(model, new Random(1), 4);
+        }
+    }
+
+    /**
+     * Both engines reproduce what the Python export recorded for a fixed input (reference-outputs.json): the ONNX
+     * graph is run by ONNX Runtime here for the first time (Python had no ONNX Runtime), TorchScript by libtorch 2.7.
+     */
+    @ParameterizedTest
+    @EnumSource(EngineKind.class)
+    void bothEnginesReproduceTheExportsRecordedOutputs(EngineKind engine) throws Exception {
+        assumeTrue(BuiltInModels.present("fashion-mnist"), "built-in fashion-mnist model is not on the classpath yet");
+        JsonNode ref;
+        try (InputStream in = getClass().getResourceAsStream("/models/fashion-mnist/reference-outputs.json")) {
+            ref = new ObjectMapper().readTree(in);
+        }
+        JsonNode input = ref.get("input");
+        int rows = input.get("t").size();
+        int dim = 28 * 28;
+        float[] x = new float[rows * dim];
+        float[] t = new float[rows];
+        int[] labels = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < dim; i++) x[r * dim + i] = (float) input.get("x").get(r).get(i).asDouble();
+            t[r] = (float) input.get("t").get(r).asDouble();
+            int label = input.get("label").get(r).asInt();
+            labels[r] = label == 10 ? VelocityModel.NO_LABEL : label; // 10 is the null class: Flowline's NO_LABEL
+        }
+        double tol = ref.get("tolerance").get("abs").asDouble();
+        ModelRegistryOptions options = new ModelRegistryOptions(List.of(), true, Fixtures.ONE_THREAD_CPU,
+                Map.of("fashion-mnist", engine), cache);
+        try (ModelRegistry registry = new ModelRegistry(options)) {
+            float[] out = new float[rows * dim];
+            registry.get("fashion-mnist").velocity(rows, x, t, labels, out);
+            for (int r = 0; r < rows; r++) {
+                JsonNode expected = ref.get("output").get("rows").get(r);
+                for (int i = 0; i < 16; i++) {
+                    assertThat((double) out[r * dim + i]).as("%s row %d value %d", engine, r, i)
+                            .isCloseTo(expected.get("first16").get(i).asDouble(), within(tol));
+                }
+                double sum = 0, sq = 0;
+                for (int i = 0; i < dim; i++) {
+                    sum += out[r * dim + i];
+                    sq += (double) out[r * dim + i] * out[r * dim + i];
+                }
+                // Sums over 784 values accumulate the per-value tolerance.
+                assertThat(sum).as("%s row %d sum", engine, r).isCloseTo(expected.get("sum").asDouble(), within(tol * dim));
+                assertThat(Math.sqrt(sq)).as("%s row %d l2", engine, r).isCloseTo(expected.get("l2").asDouble(), within(tol * 28));
+            }
         }
     }
 }
