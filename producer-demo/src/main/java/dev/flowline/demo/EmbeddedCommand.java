@@ -14,7 +14,6 @@ import picocli.CommandLine.Option;
 
 import javax.imageio.ImageIO;
 import java.io.ByteArrayInputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,7 +111,7 @@ final class EmbeddedCommand implements Callable<Integer> {
             batchRowsSum += r.getBatchStats().getMeanBatchRows();
             byte[] first = null;
             for (SampleOutput o : r.getOutputs()) {
-                byte[] png = bytes(o.getData());
+                byte[] png = ResultFiles.bytes(o.getData());
                 if (first == null) first = png;
                 sheet.add(classNames.get(j.classIndex()), j.column(), ImageIO.read(new ByteArrayInputStream(png)));
                 samples++;
@@ -146,13 +145,6 @@ final class EmbeddedCommand implements Callable<Integer> {
         System.out.println("report:        " + page.toAbsolutePath());
         System.out.println("summary:       " + out.resolve("summary.json").toAbsolutePath());
         return allSucceeded ? 0 : 1;
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        ByteBuffer d = b.duplicate();
-        byte[] out = new byte[d.remaining()];
-        d.get(out);
-        return out;
     }
 
     private static double round(double v) {

@@ -18,13 +18,18 @@ final class ResultFiles {
         for (SampleOutput out : result.getOutputs()) {
             String ext = out.getMediaType().equals("image/png") ? ".png" : ".f32";
             String safeId = result.getJobId().replaceAll("[^A-Za-z0-9._-]", "_");
-            ByteBuffer data = out.getData().duplicate();
-            byte[] bytes = new byte[data.remaining()];
-            data.get(bytes);
-            Files.write(dir.resolve(safeId + "-" + out.getIndex() + ext), bytes);
+            Files.write(dir.resolve(safeId + "-" + out.getIndex() + ext), bytes(out.getData()));
             n++;
         }
         return n;
+    }
+
+    /** The bytes of an Avro bytes field, leaving the buffer's position alone. */
+    static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
     }
 
     /** One line per result: status, samples, latency, NFE, and the reason when it did not succeed. */
