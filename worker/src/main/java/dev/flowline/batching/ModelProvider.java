@@ -8,4 +8,10 @@ import java.util.Optional;
 @FunctionalInterface
 public interface ModelProvider {
     Optional<VelocityModel> find(String name);
+
+    /** A provider of exactly one model, found by its name (benchmarks and tests). */
+    static ModelProvider of(VelocityModel model) {
+        String name = model.info().name();
+        return n -> n.equals(name) ? Optional.of(model) : Optional.empty();
+    }
 }

@@ -4,12 +4,12 @@ import dev.flowline.batching.Admission;
 import dev.flowline.batching.BatchRecord;
 import dev.flowline.batching.BatchingMode;
 import dev.flowline.batching.JobOutcome;
+import dev.flowline.batching.ModelProvider;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.batching.SchedulerListener;
 import dev.flowline.batching.SchedulerOptions;
 import dev.flowline.model.VelocityModel;
 
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -59,8 +59,7 @@ final class ClosedLoop {
             }
         };
         JobFactory jobs = new JobFactory(model.info(), mix);
-        String name = model.info().name();
-        try (Scheduler scheduler = factory.start(continuous, n -> n.equals(name) ? Optional.of(model) : Optional.empty(), listener)) {
+        try (Scheduler scheduler = factory.start(continuous, ModelProvider.of(model), listener)) {
             Feeder feeder = new Feeder(scheduler, jobs, mix, permits, seed, model.info().numClasses());
             Thread thread = Thread.ofPlatform().name("bench-feeder").daemon().start(feeder);
             try {

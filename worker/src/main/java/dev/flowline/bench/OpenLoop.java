@@ -6,6 +6,7 @@ import dev.flowline.batching.BatchingMode;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.JobOutcome;
 import dev.flowline.batching.JobStatus;
+import dev.flowline.batching.ModelProvider;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.batching.SchedulerListener;
 import dev.flowline.batching.SchedulerOptions;
@@ -14,7 +15,6 @@ import dev.flowline.model.VelocityModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,10 +73,9 @@ final class OpenLoop {
             }
         };
         JobFactory jobs = new JobFactory(model.info(), mix);
-        String name = model.info().name();
         long start;
         long cutoff;
-        try (Scheduler scheduler = factory.start(options.withMode(mode), m -> m.equals(name) ? Optional.of(model) : Optional.empty(), listener)) {
+        try (Scheduler scheduler = factory.start(options.withMode(mode), ModelProvider.of(model), listener)) {
             start = System.nanoTime() + START_LEAD_NANOS;
             cutoff = start + (long) ((trace.durationSeconds() + drainSeconds) * 1e9);
             for (ArrivalTrace.Arrival a : trace.arrivals()) {
