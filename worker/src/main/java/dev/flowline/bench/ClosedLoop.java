@@ -58,7 +58,7 @@ final class ClosedLoop {
                 calls.incrementAndGet();
             }
         };
-        JobFactory jobs = new JobFactory(model.info(), mix);
+        MixJobFactory jobs = new MixJobFactory(model.info(), mix);
         try (Scheduler scheduler = factory.start(continuous, ModelProvider.of(model), listener)) {
             Feeder feeder = new Feeder(scheduler, jobs, mix, permits, seed, model.info().numClasses());
             Thread thread = Thread.ofPlatform().name("bench-feeder").daemon().start(feeder);
@@ -86,7 +86,7 @@ final class ClosedLoop {
     /** Offers a new job whenever a permit is free; a full scheduler is retried after a short pause. */
     private static final class Feeder implements Runnable {
         private final Scheduler scheduler;
-        private final JobFactory jobs;
+        private final MixJobFactory jobs;
         private final WorkloadMix mix;
         private final Semaphore permits;
         private final SplittableRandom random;
@@ -94,7 +94,7 @@ final class ClosedLoop {
         volatile boolean stop;
         volatile RuntimeException failure;
 
-        Feeder(Scheduler scheduler, JobFactory jobs, WorkloadMix mix, Semaphore permits, long seed, int numClasses) {
+        Feeder(Scheduler scheduler, MixJobFactory jobs, WorkloadMix mix, Semaphore permits, long seed, int numClasses) {
             this.scheduler = scheduler;
             this.jobs = jobs;
             this.mix = mix;

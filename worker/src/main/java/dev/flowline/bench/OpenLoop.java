@@ -72,7 +72,7 @@ final class OpenLoop {
                 calls.incrementAndGet();
             }
         };
-        JobFactory jobs = new JobFactory(model.info(), mix);
+        MixJobFactory jobs = new MixJobFactory(model.info(), mix);
         long start;
         long cutoff;
         try (Scheduler scheduler = factory.start(options.withMode(mode), ModelProvider.of(model), listener)) {

@@ -10,14 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Turns workload-mix choices into scheduler jobs for one model; the samplers are resolved once per mix entry. */
-final class JobFactory {
+final class MixJobFactory {
     private final String model;
     private final int dim;
     private final int numClasses;
     private final WorkloadMix mix;
     private final Sampler[] samplers;
 
-    JobFactory(ModelInfo info, WorkloadMix mix) {
+    MixJobFactory(ModelInfo info, WorkloadMix mix) {
         this.model = info.name();
         this.dim = info.dim();
         this.numClasses = info.numClasses();
