@@ -14,6 +14,8 @@ final class BatchBuffers {
     final float[] x;
     final float[] out;
     final float[] t;
+    /** Target times of flow-map models (u(x, t, r)); r = t for ordinary solvers. */
+    final float[] r;
     final int[] labels;
 
     BatchBuffers(int maxRows, int dim) {
@@ -21,6 +23,7 @@ final class BatchBuffers {
         this.x = new float[Math.multiplyExact(maxRows, dim)];
         this.out = new float[x.length];
         this.t = new float[maxRows];
+        this.r = new float[maxRows];
         this.labels = new int[maxRows];
     }
 
@@ -37,6 +40,7 @@ final class BatchBuffers {
     void blankRows(int row, int rows) {
         Arrays.fill(x, row * dim, (row + rows) * dim, 0f);
         Arrays.fill(t, row, row + rows, 0f);
+        Arrays.fill(r, row, row + rows, 0f);
         Arrays.fill(labels, row, row + rows, VelocityField.NO_LABEL);
     }
 }

@@ -27,6 +27,7 @@ final class BatchExecutor {
         for (int i = 0; i < members.length; i++) {
             try {
                 members[i].state.writeRows(buf.x, buf.t, buf.labels, plan.rowOffsets[i]);
+                members[i].state.writeTargetTimes(buf.r, plan.rowOffsets[i]);
             } catch (RuntimeException e) {
                 result.failMember(i, BatchResult.SAMPLER_ERROR, "sample state of model '" + plan.model.info().name()
                         + "' failed to write its rows: " + e);
@@ -35,7 +36,7 @@ final class BatchExecutor {
         }
         long called = clock.nanoTime();
         try {
-            plan.model.velocity(plan.rows, buf.x, buf.t, buf.labels, buf.out);
+            plan.model.velocity(plan.rows, buf.x, buf.t, buf.r, buf.labels, buf.out);
         } catch (Throwable e) { // a failed call fails its batch only; the loop carries on
             result.failBatch(BatchResult.MODEL_ERROR, "model '" + plan.model.info().name() + "' failed on a batch of "
                     + plan.rows + " rows: " + e);

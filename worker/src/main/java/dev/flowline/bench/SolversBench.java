@@ -69,7 +69,7 @@ public final class SolversBench {
         long start = System.nanoTime();
         List<SolverResult> results = new ArrayList<>();
         for (Solver solver : Solver.values()) {
-            if (solver.isAdaptive()) continue;
+            if (solver.isAdaptive() || solver.isModelDefined()) continue;
             List<ErrorPoint> points = new ArrayList<>();
             for (int steps = 1; steps <= o.maxSteps(); steps *= 2) {
                 SamplerConfig config = SamplerConfig.builder().optSolver(solver).optSteps(steps).build();

@@ -19,6 +19,10 @@ import java.util.Optional;
  * with mean 0 (not the mixture of the classes, whose velocity has no simple closed form); an unconditional model
  * (numClasses 0) uses the pattern of class 0 for every row.
  *
+ * <p>As a flow map ({@link Builder#optFlowMap}) it also answers the exact average velocity
+ * {@code u(x, t, r) = (x_r − x) / (r − t)} along that trajectory, with x_r = r·μ + σ_r·(x − t·μ) / σ_t, so the
+ * {@code flowmap} solver is exact at any step count.
+ *
  * <p>{@code costPerRowMicros} and {@code costPerCallMicros} emulate a heavier network by busy-spinning (it occupies
  * the calling thread and a core, as a real forward would; sleeping would not). Thread-safe and stateless.
  */
@@ -33,7 +37,8 @@ public final class AnalyticGaussianModel implements VelocityModel {
         int classes = b.numClasses;
         this.info = new ModelInfo(b.name, "1", "closed-form Gaussian flow, std " + b.std, b.sampleShape,
                 ModelInfo.ValueRange.SYMMETRIC_UNIT, classes, classes > 0 ? classes : ModelInfo.NO_NULL_CLASS,
-                List.of(), Optional.empty(), ModelInfo.SamplerDefaults.DEFAULT, Map.of(), ModelInfo.DEFAULT_BATCH_SIZE_HINT);
+                List.of(), Optional.empty(), ModelInfo.SamplerDefaults.DEFAULT, Map.of(), ModelInfo.DEFAULT_BATCH_SIZE_HINT,
+                List.of(), b.flowMap);
         this.std = b.std;
         int dim = info.dim();
         this.means = new float[Math.max(1, classes)][dim];
@@ -83,6 +88,36 @@ public final class AnalyticGaussianModel implements VelocityModel {
     }
 
     @Override
+    public void velocity(int rows, float[] x, float[] t, float[] r, int[] labels, float[] out) {
+        if (!info.flowMap()) {
+            velocity(rows, x, t, labels, out);
+            return;
+        }
+        int dim = info.dim();
+        double s2 = (double) std * std;
+        boolean conditional = info.numClasses() > 0;
+        float[] v = new float[dim];
+        for (int row = 0; row < rows; row++) {
+            double t0 = t[row], t1 = r[row];
+            int base = row * dim;
+            if (t1 == t0) {
+                velocity(1, java.util.Arrays.copyOfRange(x, base, base + dim), new float[] {t[row]},
+                        new int[] {labels == null ? -1 : labels[row]}, v);
+                System.arraycopy(v, 0, out, base, dim);
+                continue;
+            }
+            float[] mu = meanRef(conditional ? labels[row] : -1);
+            double sigma0 = Math.sqrt((1 - t0) * (1 - t0) + t0 * t0 * s2);
+            double sigma1 = Math.sqrt((1 - t1) * (1 - t1) + t1 * t1 * s2);
+            for (int i = 0; i < dim; i++) {
+                double noise = (x[base + i] - t0 * mu[i]) / sigma0;
+                double x1 = t1 * mu[i] + sigma1 * noise;
+                out[base + i] = (float) ((x1 - x[base + i]) / (t1 - t0));
+            }
+        }
+    }
+
+    @Override
     public void velocity(int rows, float[] x, float[] t, int[] labels, float[] out) {
         long deadline = costPerCallNanos + costPerRowNanos * rows > 0
                 ? System.nanoTime() + costPerCallNanos + costPerRowNanos * rows : 0;
@@ -117,8 +152,15 @@ public final class AnalyticGaussianModel implements VelocityModel {
         private float std = 0.5f;
         private long costPerRowMicros;
         private long costPerCallMicros;
+        private boolean flowMap;
 
         private Builder() {}
+
+        /** Whether the model is a flow map answering the exact average velocity u(x, t, r); default false. */
+        public Builder optFlowMap(boolean flowMap) {
+            this.flowMap = flowMap;
+            return this;
+        }
 
         /** Registry name; default "analytic-gaussian". */
         public Builder optName(String name) {

@@ -146,12 +146,20 @@ public final class DjlVelocityModel implements VelocityModel {
      * @throws ModelException naming the model, when the engine fails or returns a tensor of the wrong shape or type
      */
     @Override
-    public synchronized void velocity(int rows, float[] x, float[] t, int[] labels, float[] out) {
+    public void velocity(int rows, float[] x, float[] t, int[] labels, float[] out) {
+        // A flow map asked for a velocity gives its instantaneous one: target time r = t.
+        velocity(rows, x, t, t, labels, out);
+    }
+
+    /** {@inheritDoc} As {@link #velocity(int, float[], float[], int[], float[])}, with r staged for a flow-map model. */
+    @Override
+    public synchronized void velocity(int rows, float[] x, float[] t, float[] r, int[] labels, float[] out) {
         if (closed) throw new ModelException(manifest.name(), "is closed");
         checkArguments(rows, x, t, labels, out);
+        if (manifest.inputs().r().isPresent() && r.length < rows) throw new IllegalArgumentException("r needs " + rows + " entries, got " + r.length);
         if (rows == 0) return;
         try (NDManager call = model.getNDManager().newSubManager()) {
-            NDList result = predictor.predict(staging.stage(call, rows, x, t, labels));
+            NDList result = predictor.predict(staging.stage(call, rows, x, t, r, labels));
             // Make the outputs ours, whatever manager the engine put them in, so closing `call` frees them.
             result.attach(call);
             NDArray v = pickOutput(result);

@@ -35,6 +35,7 @@ final class InputStaging {
 
     private ByteBuffer xBuf = allocate(0);
     private ByteBuffer tBuf = allocate(0);
+    private ByteBuffer rBuf = allocate(0);
     private ByteBuffer labelBuf = allocate(0);
 
     InputStaging(ModelManifest manifest, EngineKind engine) {
@@ -51,8 +52,11 @@ final class InputStaging {
         this.onnxNames = engine == EngineKind.ONNX_RUNTIME;
     }
 
-    /** Creates the input list (x, t[, label]) for {@code rows} rows in {@code manager}. */
-    NDList stage(NDManager manager, int rows, float[] x, float[] t, int[] labels) {
+    /**
+     * Creates the input list (x, t[, r][, label]) for {@code rows} rows in {@code manager}; {@code r} (a flow map's
+     * target times) is read only when the manifest declares {@code inputs.r}.
+     */
+    NDList stage(NDManager manager, int rows, float[] x, float[] t, float[] r, int[] labels) {
         int n = rows * dim;
         xBuf = ensure(xBuf, (long) n * Float.BYTES);
         xBuf.asFloatBuffer().put(x, 0, n);
@@ -65,9 +69,16 @@ final class InputStaging {
 
         long[] shape = sampleShape.clone();
         shape[0] = rows;
-        NDList in = new NDList(3);
+        NDList in = new NDList(4);
         in.add(named(manager.create(xBuf, new Shape(shape), DataType.FLOAT32), manifest.inputs().x()));
         in.add(named(manager.create(tBuf, new Shape(rows), DataType.FLOAT32), manifest.inputs().t()));
+        if (manifest.inputs().r().isPresent()) {
+            rBuf = ensure(rBuf, (long) rows * Float.BYTES);
+            FloatBuffer rf = rBuf.asFloatBuffer();
+            for (int i = 0; i < rows; i++) rf.put(i, time.toModelTime(r[i]));
+            rBuf.limit(rows * Float.BYTES);
+            in.add(named(manager.create(rBuf, new Shape(rows), DataType.FLOAT32), manifest.inputs().r().get()));
+        }
         if (manifest.conditional()) {
             in.add(named(labels(manager, rows, labels), manifest.inputs().label().orElseThrow()));
         }

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flowline.sampling.BespokeSolver;
+import dev.flowline.sampling.ButcherTableau;
+import dev.flowline.sampling.Solver;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +28,7 @@ import java.util.Set;
  *
  * <p>Optional fields and their defaults: description "", alternatives {}, inputs {x: "x", t: "t", label: "label"
  * when conditional}, output "v", labelType int64, valueRange [-1, 1], image none, time noise_to_data × 1.0,
- * conditioning none, defaultSampler {@link ModelInfo.SamplerDefaults#DEFAULT}, schedules {}, batchSizeHint
+ * conditioning none, defaultSampler {@link ModelInfo.SamplerDefaults#DEFAULT}, schedules {}, solvers {}, batchSizeHint
  * {@value ModelInfo#DEFAULT_BATCH_SIZE_HINT}, evaluation none. Required: name, version, engine, file, sampleShape.
  */
 public final class ManifestReader {
@@ -33,7 +36,7 @@ public final class ManifestReader {
 
     private static final Set<String> TOP_LEVEL = Set.of("name", "version", "description", "engine", "file",
             "alternatives", "inputs", "output", "labelType", "sampleShape", "valueRange", "image", "time",
-            "conditioning", "defaultSampler", "schedules", "batchSizeHint", "evaluation");
+            "conditioning", "defaultSampler", "schedules", "solvers", "batchSizeHint", "evaluation");
 
     private final Path file;
     private String model;
@@ -124,12 +127,13 @@ public final class ManifestReader {
         }
         ModelInfo.SamplerDefaults sampler = sampler(root);
         Map<String, List<Double>> schedules = schedules(root);
+        List<BespokeSolver> solvers = solvers(root);
         int batchSizeHint = root.has("batchSizeHint") ? positiveInt(root, "batchSizeHint", "batchSizeHint") : ModelInfo.DEFAULT_BATCH_SIZE_HINT;
         Optional<ModelManifest.Evaluation> evaluation = evaluation(root);
 
         try {
             ModelInfo info = new ModelInfo(name, version, description, sampleShape, valueRange, numClasses, nullClass,
-                    classNames, image, sampler, schedules, batchSizeHint);
+                    classNames, image, sampler, schedules, batchSizeHint, solvers, inputs.r().isPresent());
             return new ModelManifest(file, info, engine, files, inputs, output, labelType, time, evaluation);
         } catch (IllegalArgumentException e) {
             // Cross-field rules live in the records; their messages name the fields.
@@ -176,13 +180,14 @@ public final class ManifestReader {
     }
 
     private ModelManifest.Inputs inputs(JsonNode root, boolean conditional) {
-        JsonNode in = optionalObject(root, "inputs", Set.of("x", "t", "label"));
+        JsonNode in = optionalObject(root, "inputs", Set.of("x", "t", "r", "label"));
         if (in == null) return new ModelManifest.Inputs("x", "t", conditional ? Optional.of("label") : Optional.empty());
         String x = requiredText(in, "x", "inputs.x");
         String t = requiredText(in, "t", "inputs.t");
         if (conditional && !in.has("label")) throw error("inputs.label", "is required for a class-conditional model");
         if (!conditional && in.has("label")) throw error("inputs.label", "is not allowed for an unconditional model (conditioning type none)");
-        return new ModelManifest.Inputs(x, t, conditional ? Optional.of(text(in, "label", "inputs.label")) : Optional.empty());
+        Optional<String> r = in.has("r") ? Optional.of(text(in, "r", "inputs.r")) : Optional.empty();
+        return new ModelManifest.Inputs(x, t, conditional ? Optional.of(text(in, "label", "inputs.label")) : Optional.empty(), r);
     }
 
     private ModelInfo.SamplerDefaults sampler(JsonNode root) {
@@ -212,6 +217,50 @@ public final class ManifestReader {
                 throw error(path, ex.getMessage());
             }
             out.put(e.getKey(), grid);
+        }
+        return out;
+    }
+
+    /**
+     * Learned solvers: {@code "solvers": {"<name>": {"type": "bespoke", "base": "midpoint", "steps": 4, "t": [..],
+     * "dt": [..], "s": [..], "ds": [..], "finalScale": 1.0}}}; see {@link BespokeSolver} for what the numbers mean.
+     */
+    private List<BespokeSolver> solvers(JsonNode root) {
+        JsonNode all = optionalObject(root, "solvers", null);
+        List<BespokeSolver> out = new ArrayList<>();
+        if (all == null) return out;
+        for (Map.Entry<String, JsonNode> e : all.properties()) {
+            String path = "solvers." + e.getKey();
+            if (!e.getValue().isObject()) throw error(path, "must be a JSON object");
+            JsonNode n = e.getValue();
+            checkKeys(n, path + ".", Set.of("type", "base", "steps", "t", "dt", "s", "ds", "finalScale", "description"));
+            String type = requiredText(n, "type", path + ".type");
+            if (!type.equals("bespoke")) throw error(path + ".type", "must be \"bespoke\", got \"" + type + "\"");
+            String baseName = requiredText(n, "base", path + ".base");
+            ButcherTableau base;
+            try {
+                base = Solver.parse(baseName).method() instanceof ButcherTableau tab && !tab.isEmbedded() ? tab : null;
+            } catch (RuntimeException ex) {
+                base = null;
+            }
+            if (base == null) throw error(path + ".base", "must be a fixed-step Runge-Kutta solver (euler, midpoint, heun, ralston3, rk4), got \"" + baseName + "\"");
+            int steps = positiveInt(n, "steps", path + ".steps");
+            double[][] arrays = new double[4][];
+            String[] names = {"t", "dt", "s", "ds"};
+            for (int i = 0; i < 4; i++) {
+                if (!n.has(names[i])) throw error(path + "." + names[i], "is required");
+                arrays[i] = doubleArray(n.get(names[i]), path + "." + names[i]);
+            }
+            if (!n.has("finalScale")) throw error(path + ".finalScale", "is required");
+            double finalScale = number(n, "finalScale", path + ".finalScale");
+            try {
+                out.add(new BespokeSolver(e.getKey(), base, steps, arrays[0], arrays[1], arrays[2], arrays[3], finalScale));
+            } catch (IllegalArgumentException ex) {
+                // BespokeSolver's messages start with the field ("t[3] must be ...").
+                String msg = ex.getMessage();
+                int space = msg.indexOf(' ');
+                throw error(path + "." + msg.substring(0, space), msg.substring(space + 1));
+            }
         }
         return out;
     }

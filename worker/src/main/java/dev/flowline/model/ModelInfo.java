@@ -1,5 +1,8 @@
 package dev.flowline.model;
 
+import dev.flowline.sampling.BespokeSolver;
+import dev.flowline.sampling.NamedSchedules;
+
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,10 +27,14 @@ import java.util.Optional;
  * @param defaultSampler the sampler a job gets when it names none
  * @param schedules      named time grids in Flowline time (0 = noise, 1 = data), e.g. offline-optimised ones
  * @param batchSizeHint  a batch size the model runs efficiently at; the scheduler's starting point, not a limit
+ * @param bespokeSolvers learned solvers optimised for this model (the manifest's {@code solvers}), for
+ *                       {@code "solver": "bespoke"}
+ * @param flowMap        whether the model is a flow map u(x, t, r) taking a target time r (the {@code flowmap} solver)
  */
 public record ModelInfo(String name, String version, String description, int[] sampleShape, ValueRange valueRange,
                         int numClasses, int nullClass, List<String> classNames, Optional<ImageLayout> image,
-                        SamplerDefaults defaultSampler, Map<String, List<Double>> schedules, int batchSizeHint) {
+                        SamplerDefaults defaultSampler, Map<String, List<Double>> schedules, int batchSizeHint,
+                        List<BespokeSolver> bespokeSolvers, boolean flowMap) {
 
     /** {@link #nullClass()} of a model without an unconditional class. */
     public static final int NO_NULL_CLASS = -1;
@@ -71,6 +78,36 @@ public record ModelInfo(String name, String version, String description, int[] s
         }
         schedules = java.util.Collections.unmodifiableMap(copy);
         if (batchSizeHint <= 0) throw new IllegalArgumentException(m + "batchSizeHint must be positive");
+        bespokeSolvers = List.copyOf(bespokeSolvers == null ? List.of() : bespokeSolvers);
+    }
+
+    /** A model without learned solvers that is not a flow map. */
+    public ModelInfo(String name, String version, String description, int[] sampleShape, ValueRange valueRange,
+                     int numClasses, int nullClass, List<String> classNames, Optional<ImageLayout> image,
+                     SamplerDefaults defaultSampler, Map<String, List<Double>> schedules, int batchSizeHint) {
+        this(name, version, description, sampleShape, valueRange, numClasses, nullClass, classNames, image,
+                defaultSampler, schedules, batchSizeHint, List.of(), false);
+    }
+
+    /** The model's named grids and learned solvers, as the sampling package resolves them. */
+    public NamedSchedules samplerCatalog() {
+        ModelInfo info = this;
+        return new NamedSchedules() {
+            @Override
+            public Optional<double[]> find(String scheduleName) {
+                return info.schedule(scheduleName);
+            }
+
+            @Override
+            public java.util.Collection<String> names() {
+                return info.schedules().keySet();
+            }
+
+            @Override
+            public List<BespokeSolver> bespokeSolvers() {
+                return info.bespokeSolvers();
+            }
+        };
     }
 
     /**
@@ -126,7 +163,8 @@ public record ModelInfo(String name, String version, String description, int[] s
                 && description.equals(m.description) && Arrays.equals(sampleShape, m.sampleShape)
                 && valueRange.equals(m.valueRange) && numClasses == m.numClasses && nullClass == m.nullClass
                 && classNames.equals(m.classNames) && image.equals(m.image) && defaultSampler.equals(m.defaultSampler)
-                && schedules.equals(m.schedules) && batchSizeHint == m.batchSizeHint;
+                && schedules.equals(m.schedules) && batchSizeHint == m.batchSizeHint
+                && bespokeSolvers.equals(m.bespokeSolvers) && flowMap == m.flowMap;
     }
 
     @Override

@@ -74,12 +74,18 @@ public record ModelManifest(Path manifestFile, ModelInfo info, EngineKind engine
 
     /**
      * Names of the model's inputs. ONNX Runtime binds inputs by these names; TorchScript takes them positionally in
-     * the order x, t, label.
+     * the order x, t, r, label. {@code r} (a flow map's target time, in the same time convention as t) makes the model
+     * a flow map u(x, t, r).
      */
-    public record Inputs(String x, String t, Optional<String> label) {
+    public record Inputs(String x, String t, Optional<String> label, Optional<String> r) {
         public Inputs {
             if (x == null || x.isBlank() || t == null || t.isBlank()) throw new IllegalArgumentException("inputs.x and inputs.t must not be blank");
             label = label == null ? Optional.empty() : label;
+            r = r == null ? Optional.empty() : r;
+        }
+
+        public Inputs(String x, String t, Optional<String> label) {
+            this(x, t, label, Optional.empty());
         }
     }
 

@@ -71,6 +71,13 @@ final class FlowSampleState implements SampleState {
     }
 
     @Override
+    public void writeTargetTimes(float[] r, int row) {
+        if (pendingRows == 0) throw new IllegalStateException("writeTargetTimes without a preceding writeRows");
+        float target = (float) stepper.targetTime();
+        for (int i = 0; i < pendingRows; i++) r[row + i] = target;
+    }
+
+    @Override
     public void acceptRows(float[] v, int row) {
         if (pendingRows == 0) throw new IllegalStateException("acceptRows without a preceding writeRows");
         int base = row * dim;

@@ -7,8 +7,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Per-model time grids by name (e.g. a BOSS-optimised grid stored with the model), supplied by the caller — the
- * model registry — so that this package stays free of it. Grids it returns are validated before use.
+ * A model's sampler data: time grids by name (e.g. a BOSS-optimised grid stored with the model) and learned
+ * {@link BespokeSolver}s, supplied by the caller — the model registry — so that this package stays free of it. Grids
+ * it returns are validated before use.
  */
 @FunctionalInterface
 public interface NamedSchedules {
@@ -22,6 +23,33 @@ public interface NamedSchedules {
     /** The names {@link #find} knows, for error messages; may be empty when the source cannot list them. */
     default Collection<String> names() {
         return List.of();
+    }
+
+    /** The model's learned solvers ({@code "solver": "bespoke"} chooses among them); none by default. */
+    default List<BespokeSolver> bespokeSolvers() {
+        return List.of();
+    }
+
+    /** This catalogue's grids with {@code solvers} as its learned solvers. */
+    default NamedSchedules withBespoke(List<BespokeSolver> solvers) {
+        NamedSchedules grids = this;
+        List<BespokeSolver> copy = List.copyOf(solvers);
+        return new NamedSchedules() {
+            @Override
+            public Optional<double[]> find(String name) {
+                return grids.find(name);
+            }
+
+            @Override
+            public Collection<String> names() {
+                return grids.names();
+            }
+
+            @Override
+            public List<BespokeSolver> bespokeSolvers() {
+                return copy;
+            }
+        };
     }
 
     /** A fixed catalogue; the grids are copied. */

@@ -34,6 +34,7 @@ public final class SampleRunner {
         int capacity = (int) Math.min(maxRows, 2L * Math.max(n, 1));
         float[] x = new float[Math.multiplyExact(capacity, dim)];
         float[] t = new float[capacity];
+        float[] target = new float[capacity];
         int[] labels = new int[capacity];
         float[] v = new float[x.length];
         SampleState[] batch = new SampleState[capacity];
@@ -55,12 +56,13 @@ public final class SampleRunner {
                     break;
                 }
                 s.writeRows(x, t, labels, rows);
+                s.writeTargetTimes(target, rows);
                 batch[members] = s;
                 offsets[members++] = rows;
                 rows += r;
             }
             if (members == 0) return new RunStats(calls, totalRows);
-            field.velocity(rows, x, t, labels, v);
+            field.velocity(rows, x, t, target, labels, v);
             calls++;
             totalRows += rows;
             for (int m = 0; m < members; m++) batch[m].acceptRows(v, offsets[m]);

@@ -18,6 +18,14 @@ public interface SampleState {
     /** Writes the next evaluation's rows starting at row {@code row}: x into x[row*dim ...], t into t[row], labels into labels[row]. */
     void writeRows(float[] x, float[] t, int[] labels, int row);
 
+    /**
+     * Writes the target time r of the rows the last writeRows wrote, starting at row {@code row}: where a flow-map
+     * model's average velocity u(x, t, r) should take the sample; r = t (the instantaneous velocity) for ordinary
+     * solvers. Models without an r input ignore it; this default writes nothing, for states used with such models only.
+     */
+    default void writeTargetTimes(float[] r, int row) {
+    }
+
     /** Takes the velocities for the rows written by the last writeRows, read from v starting at row {@code row}. */
     void acceptRows(float[] v, int row);
 

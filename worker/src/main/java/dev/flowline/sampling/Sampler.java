@@ -24,10 +24,13 @@ public final class Sampler {
     private final SamplerConfig config;
     /** The resolved grid of a fixed-step solver; {@code null} for an adaptive one. */
     private final double[] grid;
+    /** The model's learned solver chosen for {@link Solver#BESPOKE}; {@code null} otherwise. */
+    private final BespokeSolver bespoke;
 
-    private Sampler(SamplerConfig config, double[] grid) {
+    private Sampler(SamplerConfig config, double[] grid, BespokeSolver bespoke) {
         this.config = config;
         this.grid = grid;
+        this.bespoke = bespoke;
     }
 
     /** A sampler whose schedule does not name a model's grid. */
@@ -43,14 +46,65 @@ public final class Sampler {
      *                                 conflicts with {@code steps}, {@code nfeBudget} or the limits
      */
     public static Sampler of(SamplerConfig config, NamedSchedules named) {
-        if (config.solver().isAdaptive()) return new Sampler(config, null);
+        if (config.solver().isAdaptive()) return new Sampler(config, null, null);
+        if (config.solver().isModelDefined()) {
+            BespokeSolver b = chooseBespoke(config, named);
+            SamplerConfig.checkGridSteps(b.steps(), "steps", b, config.steps(), config.nfeBudget(), config.limits());
+            double[] grid = new double[b.steps() + 1];
+            int stages = b.base().stages();
+            for (int k = 0; k < b.steps(); k++) grid[k] = b.tAt(k * stages);
+            grid[b.steps()] = 1.0;
+            return new Sampler(config, grid, b);
+        }
         Schedule schedule = config.schedule();
         double[] grid = schedule.grid(config.stepsForSchedule(), named);
         if (schedule instanceof Schedule.Named) {
             SamplerConfig.checkGridSteps(grid.length - 1, "schedule", config.solver(), config.steps(),
                     config.nfeBudget(), config.limits());
         }
-        return new Sampler(config, grid);
+        return new Sampler(config, grid, null);
+    }
+
+    /**
+     * The model's learned solver for a {@code bespoke} job: the one the schedule names; else the one with the asked
+     * step count (of those, the highest-order base); else the most evaluations within {@code nfeBudget}; else the one
+     * with the most evaluations.
+     */
+    private static BespokeSolver chooseBespoke(SamplerConfig config, NamedSchedules named) {
+        java.util.List<BespokeSolver> all = named.bespokeSolvers();
+        String shipped = all.isEmpty() ? "none" : all.stream().map(BespokeSolver::toString)
+                .collect(java.util.stream.Collectors.joining(", "));
+        if (all.isEmpty()) throw new InvalidSamplerException("solver", "the model ships no bespoke solver");
+        java.util.Comparator<BespokeSolver> better = java.util.Comparator.comparingInt((BespokeSolver b) -> b.evaluations())
+                .thenComparingInt(b -> b.order());
+        if (config.schedule() instanceof Schedule.Named n) {
+            return all.stream().filter(b -> b.name().equals(n.name())).findFirst().orElseThrow(() ->
+                    new InvalidSamplerException("schedule", "the model ships no bespoke solver named '" + n.name()
+                            + "'; it ships: " + shipped));
+        }
+        if (config.steps().isPresent()) {
+            int steps = config.steps().getAsInt();
+            return all.stream().filter(b -> b.steps() == steps).max(java.util.Comparator.comparingInt((BespokeSolver b) -> b.order()))
+                    .orElseThrow(() -> new InvalidSamplerException("steps", "the model ships no bespoke solver with "
+                            + steps + " steps; it ships: " + shipped));
+        }
+        if (config.nfeBudget().isPresent()) {
+            int budget = config.nfeBudget().getAsInt();
+            return all.stream().filter(b -> b.evaluations() <= budget).max(better)
+                    .orElseThrow(() -> new InvalidSamplerException("nfeBudget", "every bespoke solver of the model needs more than "
+                            + budget + " evaluations; it ships: " + shipped));
+        }
+        return all.stream().max(better).orElseThrow();
+    }
+
+    /** The solver's numbers as run: the model's chosen {@link BespokeSolver} for {@code bespoke}, else the solver's own. */
+    public SolverMethod method() {
+        return bespoke != null ? bespoke : config.solver().method();
+    }
+
+    /** The name of what runs: the learned solver's own name (e.g. {@code bespoke-midpoint-4}) or the solver id. */
+    public String solverName() {
+        return bespoke != null ? bespoke.name() : config.solver().id();
     }
 
     public SamplerConfig config() {
@@ -69,7 +123,7 @@ public final class Sampler {
 
     /** Evaluations one sample uses: exactly, for a fixed-step solver; at most, for an adaptive one. */
     public int maxNfe() {
-        return grid == null ? config.adaptiveNfeCap() : config.solver().method().evaluations(steps());
+        return grid == null ? config.adaptiveNfeCap() : method().evaluations(steps());
     }
 
     /**
@@ -89,10 +143,12 @@ public final class Sampler {
         double[] x0 = GaussianNoise.initialNoise(seed, sampleIndex, dim);
         MarginalPreservingSde sde = config.stochasticity() > 0
                 ? new MarginalPreservingSde(config.stochasticity(), seed, sampleIndex) : null;
-        Stepper stepper = switch (config.solver().method()) {
+        Stepper stepper = switch (method()) {
             case ButcherTableau t when t.isEmbedded() -> new AdaptiveStepper(t, x0, config.adaptive(), config.adaptiveNfeCap());
             case ButcherTableau t -> new FixedStepper(t, grid, x0, sde);
             case MultistepRule r -> new MultistepStepper(r, grid, x0);
+            case FlowMapRule f -> new FlowMapStepper(grid, x0);
+            case BespokeSolver b -> new BespokeStepper(b, x0);
         };
         return new FlowSampleState(stepper, dim, label, config.guidanceScale(), config.guidanceInterval(), sde);
     }

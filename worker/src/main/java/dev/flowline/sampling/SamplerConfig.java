@@ -49,7 +49,7 @@ public record SamplerConfig(Solver solver, Schedule schedule, OptionalInt steps,
         Objects.requireNonNull(limits, "limits");
         InvalidSamplerException.requireFiniteNonNegative("guidanceScale", guidanceScale);
         InvalidSamplerException.requireFiniteNonNegative("stochasticity", stochasticity);
-        if (stochasticity > 0 && !(solver.method() instanceof ButcherTableau t && !t.isEmbedded())) {
+        if (stochasticity > 0 && (solver.isModelDefined() || !(solver.method() instanceof ButcherTableau t && !t.isEmbedded()))) {
             throw new InvalidSamplerException("stochasticity", "the SDE sampler runs with euler, midpoint, heun, "
                     + "ralston3 or rk4, not " + solver.id());
         }
@@ -64,6 +64,13 @@ public record SamplerConfig(Solver solver, Schedule schedule, OptionalInt steps,
         }
         if (solver.isAdaptive()) {
             checkAdaptive(solver, schedule, steps, adaptive, limits);
+        } else if (solver.isModelDefined()) {
+            // The model's catalogue decides which step counts exist; Sampler.of checks the choice and its cost.
+            if (!(schedule instanceof Schedule.Uniform) && !(schedule instanceof Schedule.Named)) {
+                throw new InvalidSamplerException(schedule instanceof Schedule.Explicit ? "times" : "schedule",
+                        solver.id() + " solvers carry their own times; schedule " + schedule + " does not apply "
+                                + "(a schedule may name one of the model's bespoke solvers)");
+            }
         } else {
             if (schedule.takesStepCount() && steps.isEmpty() && nfeBudget.isEmpty()) {
                 throw new InvalidSamplerException("steps", "required (or nfeBudget) for schedule " + schedule);
@@ -101,6 +108,11 @@ public record SamplerConfig(Solver solver, Schedule schedule, OptionalInt steps,
     /** Checks a grid whose step count is fixed by the grid itself (explicit or, once resolved, named). */
     static void checkGridSteps(int gridSteps, String gridField, Solver solver, OptionalInt steps,
                                OptionalInt nfeBudget, SamplerLimits limits) {
+        checkGridSteps(gridSteps, gridField, solver.method(), steps, nfeBudget, limits);
+    }
+
+    static void checkGridSteps(int gridSteps, String gridField, SolverMethod solver, OptionalInt steps,
+                               OptionalInt nfeBudget, SamplerLimits limits) {
         if (steps.isPresent() && steps.getAsInt() != gridSteps) {
             throw new InvalidSamplerException("steps", steps.getAsInt() + " disagrees with the " + gridSteps
                     + " steps of the given time grid");
@@ -109,18 +121,25 @@ public record SamplerConfig(Solver solver, Schedule schedule, OptionalInt steps,
             throw new InvalidSamplerException(gridField, "the grid has " + gridSteps + " steps, more than the limit "
                     + limits.maxSteps());
         }
-        int cost = solver.method().evaluations(gridSteps);
+        int cost = solver.evaluations(gridSteps);
         if (nfeBudget.isPresent() && cost > nfeBudget.getAsInt()) {
-            throw new InvalidSamplerException("nfeBudget", solver.id() + " needs " + cost + " evaluations for the "
+            throw new InvalidSamplerException("nfeBudget", solver.name() + " needs " + cost + " evaluations for the "
                     + gridSteps + " steps of the given grid, more than the budget " + nfeBudget.getAsInt());
         }
         checkCost(solver, gridSteps, gridField, limits);
     }
 
     private static void checkCost(Solver solver, int gridSteps, String field, SamplerLimits limits) {
-        int cost = solver.method().evaluations(gridSteps);
+        checkCost(solver.method(), gridSteps, field, limits);
+    }
+
+    private static void checkCost(SolverMethod solver, int gridSteps, String field, SamplerLimits limits) {
+        int cost = solver.evaluations(gridSteps);
+        if (gridSteps > limits.maxSteps()) {
+            throw new InvalidSamplerException(field, solver.name() + " has " + gridSteps + " steps, more than the limit " + limits.maxSteps());
+        }
         if (cost > limits.maxNfe()) {
-            throw new InvalidSamplerException(field, solver.id() + " needs " + cost + " evaluations for " + gridSteps
+            throw new InvalidSamplerException(field, solver.name() + " needs " + cost + " evaluations for " + gridSteps
                     + " steps, more than the limit " + limits.maxNfe());
         }
     }

@@ -107,7 +107,7 @@ public final class SamplerConfigBuilder {
                 ? GuidanceInterval.ALWAYS : new GuidanceInterval(guidanceInterval[0], guidanceInterval[1]);
         OptionalInt stepsOpt = steps == null ? OptionalInt.empty() : OptionalInt.of(steps);
         OptionalInt budgetOpt = nfeBudget == null ? OptionalInt.empty() : OptionalInt.of(nfeBudget);
-        if (!s.isAdaptive() && sched.takesStepCount() && stepsOpt.isEmpty() && budgetOpt.isEmpty()) {
+        if (!s.isAdaptive() && !s.isModelDefined() && sched.takesStepCount() && stepsOpt.isEmpty() && budgetOpt.isEmpty()) {
             stepsOpt = OptionalInt.of(SamplerConfig.DEFAULT_STEPS);
         }
         return new SamplerConfig(s, sched, stepsOpt, budgetOpt, guidanceScale, interval, stochasticity, adaptive, limits);

@@ -17,7 +17,14 @@ public enum Solver {
     /** Dormand–Prince 5(4) with per-sample adaptive step size. */
     DOPRI5(ButcherTableau.DOPRI5),
     AB2(MultistepRule.AB2),
-    AB3(MultistepRule.AB3);
+    AB3(MultistepRule.AB3),
+    /** One step {@code x_r = x_t + (r - t)·u(x_t, t, r)} per grid step: for flow-map models (average velocity). */
+    FLOWMAP(FlowMapRule.FLOWMAP),
+    /**
+     * A learned solver whose numbers the model ships ({@link BespokeSolver}); which one runs is chosen from the model's
+     * catalogue by step count or budget when the sampler is made ({@link Sampler#of}).
+     */
+    BESPOKE(null);
 
     private static final String VALID = Arrays.stream(values()).map(Solver::id).collect(Collectors.joining(", "));
 
@@ -29,11 +36,22 @@ public enum Solver {
 
     /** The name jobs use, e.g. {@code "heun"}. */
     public String id() {
-        return method.name();
+        return this == BESPOKE ? "bespoke" : method.name();
     }
 
+    /**
+     * The solver's numbers.
+     *
+     * @throws IllegalStateException for {@link #BESPOKE}, whose numbers come from the model (see {@link Sampler#method()})
+     */
     public SolverMethod method() {
+        if (method == null) throw new IllegalStateException("the bespoke solver's numbers come from the model; ask the Sampler");
         return method;
+    }
+
+    /** Whether the model supplies the solver's numbers (a learned solver). */
+    public boolean isModelDefined() {
+        return method == null;
     }
 
     /** Whether the solver chooses its own steps (the time grid and step count do not apply). */

@@ -2,9 +2,10 @@ package dev.flowline.sampling;
 
 /**
  * The numbers that define an ODE solver: either a one-step explicit Runge–Kutta tableau or a multistep rule over
- * the velocity history. The state machines in this package execute any instance; adding a solver means adding data.
+ * the velocity history, the flow-map step, or a learned {@link BespokeSolver}. The state machines in this package
+ * execute any instance; adding a solver means adding data.
  */
-public sealed interface SolverMethod permits ButcherTableau, MultistepRule {
+public sealed interface SolverMethod permits ButcherTableau, MultistepRule, FlowMapRule, BespokeSolver {
 
     /** Short name, as jobs spell it. */
     String name();

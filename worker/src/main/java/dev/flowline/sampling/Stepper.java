@@ -14,6 +14,14 @@ interface Stepper {
     /** Time of the pending evaluation. */
     double evalTime();
 
+    /**
+     * Target time r of the pending evaluation, for flow-map models u(x, t, r): where the step lands. Ordinary solvers
+     * ask for the instantaneous velocity, r = t.
+     */
+    default double targetTime() {
+        return evalTime();
+    }
+
     /** Point of the pending evaluation; an internal buffer, valid until the next {@link #accept}. */
     double[] evalPoint();
 

@@ -15,4 +15,12 @@ public interface VelocityField {
     int NO_LABEL = -1;
 
     void velocity(int rows, float[] x, float[] t, int[] labels, float[] out);
+
+    /**
+     * The same with each row's target time r, for flow-map models that predict the average velocity
+     * u(x, t, r) = (x_r - x_t) / (r - t) (r = t is the instantaneous velocity v). An ordinary field ignores r.
+     */
+    default void velocity(int rows, float[] x, float[] t, float[] r, int[] labels, float[] out) {
+        velocity(rows, x, t, labels, out);
+    }
 }

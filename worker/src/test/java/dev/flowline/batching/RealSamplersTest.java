@@ -1,6 +1,9 @@
 package dev.flowline.batching;
 
 import dev.flowline.model.AnalyticGaussianModel;
+import dev.flowline.sampling.BespokeSolver;
+import dev.flowline.sampling.ButcherTableau;
+import dev.flowline.sampling.NamedSchedules;
 import dev.flowline.sampling.SampleRunner;
 import dev.flowline.sampling.SampleState;
 import dev.flowline.sampling.Sampler;
@@ -19,15 +22,22 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sampling library's own sample states (every solver, guidance on part or all of the interval, the SDE sampler)
- * over the analytic Gaussian model: batched by the scheduler, every sample is bit-identical to the library's
+ * The sampling library's own sample states (every solver including learned Bespoke solvers and the flow-map step,
+ * guidance on part or all of the interval, the SDE sampler) over the analytic Gaussian model as a flow map, so that
+ * flow-map rows (target time r = next grid point) and ordinary rows (r = t) share calls: batched by the scheduler, every sample is bit-identical to the library's
  * reference runner run on that sample alone.
  */
 class RealSamplersTest {
     private final AnalyticGaussianModel small = AnalyticGaussianModel.builder().optName("small")
-            .optSampleShape(2, 3).optNumClasses(4).build();
+            .optSampleShape(2, 3).optNumClasses(4).optFlowMap(true).build();
     private final AnalyticGaussianModel large = AnalyticGaussianModel.builder().optName("large")
-            .optSampleShape(1, 4, 4).optNumClasses(4).build();
+            .optSampleShape(1, 4, 4).optNumClasses(4).optFlowMap(true).build();
+    /** Learned solvers "shipped" with the models: a time-and-scale transform over midpoint, one over Euler. */
+    private static final NamedSchedules CATALOGUE = NamedSchedules.NONE.withBespoke(List.of(
+            new BespokeSolver("bespoke-midpoint-2", ButcherTableau.MIDPOINT, 2, new double[] {0, 0.2, 0.45, 0.8},
+                    new double[] {0.8, 1.1, 1.2, 0.9}, new double[] {1, 1.05, 1.1, 1.02}, new double[] {0.1, 0.2, -0.1, 0}, 0.97),
+            new BespokeSolver("bespoke-euler-3", ButcherTableau.EULER, 3, new double[] {0, 0.3, 0.7},
+                    new double[] {1.1, 0.9, 1.0}, new double[] {1, 0.9, 1.1}, new double[] {0, 0.3, -0.2}, 1.05)));
 
     private record Spec(String id, AnalyticGaussianModel model, Sampler sampler, long seed, int label, int samples,
                         int priority) {
@@ -40,13 +50,15 @@ class RealSamplersTest {
 
     private static Sampler sampler(Solver solver, SplittableRandom r) {
         SamplerConfigBuilder b = SamplerConfig.builder().optSolver(solver);
-        if (!solver.isAdaptive()) b.optSteps(2 + r.nextInt(10));
+        if (solver.isModelDefined()) b.optSteps(r.nextBoolean() ? 2 : 3);
+        else if (!solver.isAdaptive()) b.optSteps(2 + r.nextInt(10));
         if (r.nextBoolean()) b.optGuidanceScale(1.5 + r.nextInt(3));
         if (r.nextInt(3) == 0) b.optGuidanceInterval(0.2, 0.6);
-        if (r.nextInt(4) == 0 && !solver.isAdaptive() && solver.method() instanceof dev.flowline.sampling.ButcherTableau) {
+        if (r.nextInt(4) == 0 && !solver.isAdaptive() && !solver.isModelDefined()
+                && solver.method() instanceof dev.flowline.sampling.ButcherTableau) {
             b.optStochasticity(0.3);
         }
-        return Sampler.of(b.build());
+        return Sampler.of(b.build(), CATALOGUE);
     }
 
     private List<Spec> specs() {

@@ -104,7 +104,50 @@ class ManifestReaderTest {
                 mistake("schedule not ending at 1", r -> ((ObjectNode) r.get("schedules")).putArray("short").add(0.0).add(0.5), "schedules.short"),
                 mistake("steps not an integer", r -> ((ObjectNode) r.get("defaultSampler")).put("steps", 2.5), "defaultSampler.steps"),
                 mistake("image not matching shape", r -> ((ObjectNode) r.get("image")).put("channels", 3), "image"),
-                mistake("valueRange reversed", r -> r.putArray("valueRange").add(1.0).add(-1.0), "valueRange"));
+                mistake("valueRange reversed", r -> r.putArray("valueRange").add(1.0).add(-1.0), "valueRange"),
+                mistake("bespoke solver without t", r -> bespoke(r).remove("t"), "solvers.bespoke-midpoint-2.t"),
+                mistake("bespoke t of the wrong length", r -> bespoke(r).putArray("t").add(0.0).add(0.5), "solvers.bespoke-midpoint-2.t"),
+                mistake("bespoke t not monotone", r -> bespoke(r).putArray("t").add(0.0).add(0.5).add(0.4).add(0.9),
+                        "solvers.bespoke-midpoint-2.t"),
+                mistake("bespoke scale not positive", r -> bespoke(r).putArray("s").add(1.0).add(0.0).add(1.0).add(1.0),
+                        "solvers.bespoke-midpoint-2.s[1]"),
+                mistake("bespoke time rate not positive", r -> bespoke(r).putArray("dt").add(1.0).add(1.0).add(-0.5).add(1.0),
+                        "solvers.bespoke-midpoint-2.dt[2]"),
+                mistake("bespoke final scale zero", r -> bespoke(r).put("finalScale", 0.0), "solvers.bespoke-midpoint-2.finalScale"),
+                mistake("bespoke adaptive base", r -> bespoke(r).put("base", "dopri5"), "solvers.bespoke-midpoint-2.base"),
+                mistake("bespoke unknown type", r -> bespoke(r).put("type", "learned"), "solvers.bespoke-midpoint-2.type"),
+                mistake("bespoke unknown key", r -> bespoke(r).put("order", 2), "solvers.bespoke-midpoint-2.order"));
+    }
+
+    /** Adds a valid two-step bespoke midpoint solver to the manifest and returns it for a test to break. */
+    private static ObjectNode bespoke(ObjectNode root) {
+        ObjectNode b = root.putObject("solvers").putObject("bespoke-midpoint-2");
+        b.put("type", "bespoke").put("base", "midpoint").put("steps", 2).put("finalScale", 1.0);
+        b.putArray("t").add(0.0).add(0.25).add(0.5).add(0.75);
+        b.putArray("dt").add(1.0).add(1.0).add(1.0).add(1.0);
+        b.putArray("s").add(1.0).add(1.0).add(1.0).add(1.0);
+        b.putArray("ds").add(0.0).add(0.0).add(0.0).add(0.0);
+        return b;
+    }
+
+    @Test
+    void bespokeSolversAndAFlowMapInputAreRead() throws IOException {
+        ObjectNode root = (ObjectNode) Fixtures.JSON.readTree(Fixtures.tinyDir().resolve(ModelManifest.FILE_NAME).toFile());
+        bespoke(root).putArray("s").add(1.0).add(1.1).add(1.2).add(1.3);
+        ((ObjectNode) root.get("inputs")).put("r", "r");
+        Path dir = Files.createDirectories(temp.resolve("bespoke"));
+        Path file = dir.resolve(ModelManifest.FILE_NAME);
+        Fixtures.JSON.writeValue(file.toFile(), root);
+        ModelManifest m = ManifestReader.read(file);
+        assertThat(m.info().bespokeSolvers()).hasSize(1);
+        var b = m.info().bespokeSolvers().getFirst();
+        assertThat(b.name()).isEqualTo("bespoke-midpoint-2");
+        assertThat(b.base()).isSameAs(dev.flowline.sampling.ButcherTableau.MIDPOINT);
+        assertThat(b.s()).containsExactly(1.0, 1.1, 1.2, 1.3);
+        assertThat(b.evaluations()).isEqualTo(4);
+        assertThat(m.info().flowMap()).isTrue();
+        assertThat(m.inputs().r()).contains("r");
+        assertThat(m.info().samplerCatalog().bespokeSolvers()).containsExactly(b);
     }
 
     private static Arguments mistake(String what, Consumer<ObjectNode> edit, String field) {
