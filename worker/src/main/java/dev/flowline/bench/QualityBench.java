@@ -2,7 +2,7 @@ package dev.flowline.bench;
 
 import dev.flowline.model.ModelInfo;
 import dev.flowline.model.VelocityModel;
-import dev.flowline.sampling.BossOptimizer;
+import dev.flowline.sampling.BespokeSolver;
 import dev.flowline.sampling.SampleRunner;
 import dev.flowline.sampling.SampleState;
 import dev.flowline.sampling.Sampler;
@@ -16,30 +16,38 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Sample quality against cost: for each solver, schedule and evaluation budget, a fixed seeded set of class-balanced,
  * guided samples is classified, and the Fréchet distance of its features to the reference statistics and its class
- * accuracy are reported, beside the same figures for a tight-tolerance dopri5 reference sampler.
+ * accuracy are reported, beside the same figures for a tight-tolerance dopri5 reference sampler and the data floor
+ * (the FD of as many real images, which shows the estimator's bias at this sample count).
  *
  * <p>Every point uses the same noises (seed, sample index i) and labels (i mod classes), so differences between
  * points are the solver's, not the draw's. Fixed-step solvers reach a budget exactly or not at all (Heun costs two
  * evaluations a step, so it has no 1-evaluation point). dopri5 chooses its own steps: per budget, the tolerance
  * (rtol = atol) whose mean evaluation count on a calibration subset is nearest is used, and the achieved count is
- * reported. The optimised schedule is a BOSS grid computed once per step count on the model's unconditional field
- * (one class-agnostic grid, as a model would ship it), scored with Euler steps.
+ * reported. Schedules: {@code uniform}, {@code shifted}, and {@code optimised} = the grid the model ships for that
+ * solver and step count ({@code boss-<solver>-<steps>}, made offline by {@code models optimise-schedule} for that
+ * solver at the model's guidance; points without one are left out). The model's learned solvers
+ * ({@code bespoke}) and, when given, a flow-map model's {@code flowmap} steps are points of their own.
  */
 public final class QualityBench {
     public static final List<Solver> DEFAULT_SOLVERS = List.of(Solver.EULER, Solver.MIDPOINT, Solver.HEUN, Solver.RK4, Solver.DOPRI5);
+    public static final List<Solver> FULL_SOLVERS = List.of(Solver.EULER, Solver.MIDPOINT, Solver.HEUN, Solver.RALSTON3,
+            Solver.RK4, Solver.AB2, Solver.AB3, Solver.DOPRI5);
     public static final List<String> SCHEDULES = List.of("uniform", "shifted", "optimised");
-    public static final List<Integer> DEFAULT_NFES = List.of(1, 2, 4, 8, 16, 32);
+    /** The bounded default sweep (a few minutes on 2 cores at 200 samples). */
+    public static final List<Integer> DEFAULT_NFES = List.of(2, 4, 8);
+    /** {@code --full}: the trustworthy sweep (run it in the background). */
+    public static final List<Integer> FULL_NFES = List.of(1, 2, 4, 8, 16);
+    public static final int DEFAULT_SAMPLES = 200;
+    public static final int FULL_SAMPLES = 1000;
     /** The budget of the key figure {@code best_fd_at_8_nfe / reference_fd}. */
     public static final int KEY_NFE = 8;
-    private static final int BOSS_CANDIDATES = 64;
-    private static final int BOSS_REFINE = 2;
     /** The reference sampler may need far more evaluations than a served job: its cap is the worker's limit. */
     private static final int REFERENCE_MAX_NFE = SamplerLimits.DEFAULT_MAX_NFE;
 
@@ -50,16 +58,16 @@ public final class QualityBench {
      * @param nfes               evaluation budgets
      * @param guidanceScale      classifier-free guidance weight of every sample
      * @param shift              shift of the shifted schedule
-     * @param seed               seed of the sample noises and the BOSS reference trajectories
+     * @param seed               seed of the sample noises
      * @param referenceRtol      rtol = atol of the dopri5 reference sampler
-     * @param bossSamples        reference trajectories per BOSS grid
      * @param calibrationSamples samples of the dopri5 tolerance calibration
      * @param maxBatchRows       rows per model call
      * @param clampToValueRange  clamp samples to the model's value range before classifying (as images are)
+     * @param bespoke            include the model's learned (bespoke) solvers
      */
     public record Options(int samplesPerPoint, List<Solver> solvers, List<String> schedules, List<Integer> nfes,
-                          double guidanceScale, double shift, long seed, double referenceRtol, int bossSamples,
-                          int calibrationSamples, int maxBatchRows, boolean clampToValueRange) {
+                          double guidanceScale, double shift, long seed, double referenceRtol,
+                          int calibrationSamples, int maxBatchRows, boolean clampToValueRange, boolean bespoke) {
         public Options {
             if (samplesPerPoint < 2) throw new IllegalArgumentException("samplesPerPoint must be >= 2 (a covariance needs two), got " + samplesPerPoint);
             solvers = List.copyOf(solvers);
@@ -68,43 +76,44 @@ public final class QualityBench {
             for (String s : schedules) {
                 if (!SCHEDULES.contains(s)) throw new IllegalArgumentException("unknown schedule '" + s + "'; valid: " + SCHEDULES);
             }
+            for (Solver s : solvers) {
+                if (s.isModelDefined()) throw new IllegalArgumentException("bespoke solvers come from the model; they are points of their own");
+            }
             for (int n : nfes) if (n < 1) throw new IllegalArgumentException("NFE budgets must be >= 1, got " + n);
             if (!(referenceRtol > 0)) throw new IllegalArgumentException("referenceRtol must be > 0");
-            if (bossSamples < 1 || calibrationSamples < 1) throw new IllegalArgumentException("bossSamples and calibrationSamples must be >= 1");
+            if (calibrationSamples < 1) throw new IllegalArgumentException("calibrationSamples must be >= 1");
             if (maxBatchRows < 2) throw new IllegalArgumentException("maxBatchRows must be >= 2");
         }
 
         public static Options defaults(int samplesPerPoint, double guidanceScale) {
             return new Options(samplesPerPoint, DEFAULT_SOLVERS, SCHEDULES, DEFAULT_NFES, guidanceScale, 3.0, 20261122L,
-                    1e-5, 32, 64, 256, true);
+                    1e-5, 64, 256, true, true);
         }
 
         public Options withClamp(boolean clamp) {
             return new Options(samplesPerPoint, solvers, schedules, nfes, guidanceScale, shift, seed, referenceRtol,
-                    bossSamples, calibrationSamples, maxBatchRows, clamp);
+                    calibrationSamples, maxBatchRows, clamp, bespoke);
         }
 
         public Options withSweep(List<Solver> s, List<String> sched, List<Integer> n) {
-            return new Options(samplesPerPoint, s, sched, n, guidanceScale, shift, seed, referenceRtol, bossSamples,
-                    calibrationSamples, maxBatchRows, clampToValueRange);
-        }
-
-        public Options withBoss(int samples) {
-            return new Options(samplesPerPoint, solvers, schedules, nfes, guidanceScale, shift, seed, referenceRtol,
-                    samples, calibrationSamples, maxBatchRows, clampToValueRange);
+            return new Options(samplesPerPoint, s, sched, n, guidanceScale, shift, seed, referenceRtol,
+                    calibrationSamples, maxBatchRows, clampToValueRange, bespoke);
         }
 
         public Options withReferenceRtol(double rtol) {
-            return new Options(samplesPerPoint, solvers, schedules, nfes, guidanceScale, shift, seed, rtol, bossSamples,
-                    calibrationSamples, maxBatchRows, clampToValueRange);
+            return new Options(samplesPerPoint, solvers, schedules, nfes, guidanceScale, shift, seed, rtol,
+                    calibrationSamples, maxBatchRows, clampToValueRange, bespoke);
         }
     }
 
     /**
-     * One evaluated sampler. A point whose grid equals an earlier point's of the same solver (every one-step grid; a
-     * BOSS grid that came out uniform) reuses that point's samples, so its figures, rows and seconds are the same.
+     * One evaluated sampler. A point whose grid equals an earlier point's of the same solver (every one-step grid)
+     * reuses that point's samples, so its figures, rows and seconds are the same.
      *
-     * @param schedule  uniform, shifted, optimised, or adaptive (dopri5)
+     * @param solver    the solver
+     * @param name      what ran: the solver id, a bespoke solver's own name, or {@code flowmap}
+     * @param model     the model that ran it
+     * @param schedule  uniform, shifted, optimised, adaptive (dopri5) or learned (bespoke)
      * @param targetNfe the budget asked for
      * @param nfe       mean evaluations per sample achieved
      * @param steps     grid steps (0 for dopri5)
@@ -115,8 +124,16 @@ public final class QualityBench {
      * @param rows      model rows spent
      * @param seconds   wall time of sampling and classifying
      */
-    public record Point(Solver solver, String schedule, int targetNfe, double nfe, int steps, double rtol, double fd,
-                        double accuracy, int stoppedEarly, long rows, double seconds) {
+    public record Point(Solver solver, String name, String model, String schedule, int targetNfe, double nfe, int steps,
+                        double rtol, double fd, double accuracy, int stoppedEarly, long rows, double seconds) {
+        Point as(String schedule, int targetNfe) {
+            return new Point(solver, name, model, schedule, targetNfe, nfe, steps, rtol, fd, accuracy, stoppedEarly, rows, seconds);
+        }
+    }
+
+    /** Extra models evaluated beside the main one, with the same classifier, noises and labels. */
+    public record Extras(Optional<VelocityModel> flowMap, Optional<VelocityModel> baseline, Optional<float[][]> realImages) {
+        public static final Extras NONE = new Extras(Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     private final VelocityModel model;
@@ -127,6 +144,7 @@ public final class QualityBench {
     private final ModelInfo info;
     private final double guidance;
     private final int[] labels;
+    private long rowsSpent;
 
     private QualityBench(VelocityModel model, FeatureClassifier classifier, GaussianStats reference, Options o, PrintStream log) {
         this.model = model;
@@ -143,22 +161,27 @@ public final class QualityBench {
 
     public static QualityReport run(VelocityModel model, FeatureClassifier classifier, GaussianStats reference,
                                     Options o, PrintStream log) {
-        return new QualityBench(model, classifier, reference, o, log).run();
+        return run(model, classifier, reference, o, Extras.NONE, log);
     }
 
-    private QualityReport run() {
-        long start = System.nanoTime();
-        log.printf("quality: %d samples per point, guidance %.2f, classifier %s; fixed-step points cost %,d model rows%n",
-                o.samplesPerPoint(), guidance, classifier.describe(), plannedFixedStepRows());
-        Point ref = evaluate(Solver.DOPRI5, "adaptive", 0, null, o.referenceRtol(), REFERENCE_MAX_NFE);
-        log.printf("reference dopri5 rtol %.0e: FD %.4f, accuracy %.3f, %.1f NFE (%.0f s)%n", o.referenceRtol(), ref.fd(), ref.accuracy(), ref.nfe(), ref.seconds());
-        double rowsPerSecond = ref.rows() / ref.seconds();
-        log.printf("at the reference's pace (%.0f rows/s) the fixed-step points take about %.0f min%n", rowsPerSecond,
-                plannedFixedStepRows() / rowsPerSecond / 60);
+    public static QualityReport run(VelocityModel model, FeatureClassifier classifier, GaussianStats reference,
+                                    Options o, Extras extras, PrintStream log) {
+        return new QualityBench(model, classifier, reference, o, log).run(extras);
+    }
 
-        long bossStart = System.nanoTime();
-        Map<Integer, double[]> bossGrids = bossGrids();
-        double bossSeconds = (System.nanoTime() - bossStart) / 1e9;
+    private QualityReport run(Extras extras) {
+        long start = System.nanoTime();
+        log.printf("quality: %d samples per point, guidance %.2f, classifier %s%n", o.samplesPerPoint(), guidance, classifier.describe());
+        Double dataFloor = extras.realImages().map(this::dataFloor).orElse(null);
+        if (dataFloor != null) log.printf("data floor: FD of %d real images = %.4f%n", o.samplesPerPoint(), dataFloor);
+
+        Point ref = evaluate(model, Solver.DOPRI5, "dopri5", "adaptive", 0, adaptiveConfig(Solver.DOPRI5, o.referenceRtol(), REFERENCE_MAX_NFE));
+        log.printf("reference dopri5 rtol %.0e: FD %.4f, accuracy %.3f, %.1f NFE (%.0f s)%n", o.referenceRtol(), ref.fd(), ref.accuracy(), ref.nfe(), ref.seconds());
+        Point baseline = extras.baseline().map(b -> {
+            Point p = evaluate(b, Solver.DOPRI5, "dopri5", "adaptive", 0, adaptiveConfig(Solver.DOPRI5, o.referenceRtol(), REFERENCE_MAX_NFE));
+            log.printf("baseline model %s, same reference sampler: FD %.4f, accuracy %.3f, %.1f NFE%n", b.info().name(), p.fd(), p.accuracy(), p.nfe());
+            return p;
+        }).orElse(null);
 
         List<Point> points = new ArrayList<>();
         Map<String, Point> done = new HashMap<>();
@@ -167,70 +190,69 @@ public final class QualityBench {
                 points.addAll(adaptivePoints(solver, done));
                 continue;
             }
-            int stages = solver.method().evaluations(1);
             for (String schedule : o.schedules()) {
                 for (int nfe : o.nfes()) {
-                    if (nfe % stages != 0) continue;
-                    int steps = nfe / stages;
+                    int steps = stepsFor(solver, nfe);
+                    if (steps < 1) continue;
                     double[] grid = switch (schedule) {
                         case "uniform" -> TimeGrids.uniform(steps);
                         case "shifted" -> TimeGrids.shifted(steps, o.shift());
-                        default -> bossGrids.get(steps);
+                        default -> shippedGrid(solver, steps).orElse(null);
                     };
+                    if (grid == null) continue;
                     String key = solver.id() + Arrays.toString(grid);
                     Point p = done.get(key);
                     if (p == null) {
-                        p = evaluate(solver, schedule, nfe, grid, Double.NaN, 0);
+                        p = evaluate(model, solver, solver.id(), schedule, nfe, SamplerConfig.builder().optSolver(solver)
+                                .optTimes(grid).optGuidanceScale(guidance).build());
                         done.put(key, p);
                     }
-                    Point point = new Point(solver, schedule, nfe, p.nfe(), steps, Double.NaN, p.fd(), p.accuracy(), p.stoppedEarly(), p.rows(), p.seconds());
-                    points.add(point);
-                    log.printf("  %-8s %-9s NFE %3d: FD %10.4f  accuracy %.3f  (%.1f s)%n", solver.id(), schedule, nfe, point.fd(), point.accuracy(), point.seconds());
+                    points.add(logged(p.as(schedule, nfe)));
                 }
             }
         }
-        return new QualityReport(info.name(), o, guidance, classifier.describe(), ref, points, bossGrids, bossSeconds,
+        if (o.bespoke()) {
+            for (BespokeSolver b : info.bespokeSolvers()) {
+                SamplerConfig c = SamplerConfig.builder().optSolver(Solver.BESPOKE).optSchedule(b.name(), null).optGuidanceScale(guidance).build();
+                points.add(logged(evaluate(model, Solver.BESPOKE, b.name(), "learned", b.evaluations(), c)));
+            }
+        }
+        extras.flowMap().ifPresent(map -> {
+            // The flow map bakes its guidance in (its manifest says so): one conditional row per step.
+            for (int nfe : List.of(1, 2, 4)) {
+                SamplerConfig c = SamplerConfig.builder().optSolver(Solver.FLOWMAP).optSteps(nfe).build();
+                points.add(logged(evaluate(map, Solver.FLOWMAP, "flowmap", "uniform", nfe, c)));
+            }
+        });
+        return new QualityReport(info.name(), o, guidance, classifier.describe(), ref, points, dataFloor, baseline,
                 (System.nanoTime() - start) / 1e9);
     }
 
-    /** Model rows of the fixed-step points (one-step points are shared by the schedules, as they run once). */
-    long plannedFixedStepRows() {
-        long evaluations = 0;
-        for (Solver solver : o.solvers()) {
-            if (solver.isAdaptive()) continue;
-            int stages = solver.method().evaluations(1);
-            for (int nfe : o.nfes()) {
-                if (nfe % stages != 0) continue;
-                evaluations += nfe == stages ? nfe : (long) nfe * o.schedules().size();
-            }
-        }
-        int rowsPerEvaluation = guidance != 1.0 && guidance != 0.0 && info.numClasses() > 0 ? 2 : 1;
-        return evaluations * rowsPerEvaluation * o.samplesPerPoint();
+    private Point logged(Point p) {
+        log.printf("  %-20s %-9s NFE %3d: FD %10.4f  accuracy %.3f  (%.1f s)%n", p.name(), p.schedule(), p.targetNfe(), p.fd(), p.accuracy(), p.seconds());
+        return p;
     }
 
-    /** One BOSS grid per step count that an optimised point needs (one step needs none: its grid is [0, 1]). */
-    private Map<Integer, double[]> bossGrids() {
-        Map<Integer, double[]> grids = new LinkedHashMap<>();
-        if (!o.schedules().contains("optimised")) return grids;
-        int label = info.supportsGuidance() || info.numClasses() == 0 ? VelocityField.NO_LABEL : 0;
-        for (Solver solver : o.solvers()) {
-            if (solver.isAdaptive()) continue;
-            int stages = solver.method().evaluations(1);
-            for (int nfe : o.nfes()) {
-                if (nfe % stages != 0 || grids.containsKey(nfe / stages)) continue;
-                int steps = nfe / stages;
-                if (steps == 1) {
-                    grids.put(1, new double[] {0.0, 1.0});
-                    continue;
-                }
-                long t0 = System.nanoTime();
-                double[] grid = BossOptimizer.optimise(model, info.dim(), label, o.seed(), o.bossSamples(), steps,
-                        new BossOptimizer.Options(Math.max(BOSS_CANDIDATES, steps), BOSS_REFINE, Solver.EULER, o.maxBatchRows()));
-                grids.put(steps, grid);
-                log.printf("BOSS grid, %d steps (%.1f s): %s%n", steps, (System.nanoTime() - t0) / 1e9, formatGrid(grid));
-            }
+    /** Grid steps whose cost is exactly {@code nfe}, or 0 when none is. */
+    static int stepsFor(Solver solver, int nfe) {
+        for (int steps = 1; steps <= nfe; steps++) {
+            if (solver.method().evaluations(steps) == nfe) return steps;
         }
-        return grids;
+        return 0;
+    }
+
+    /** The grid the model ships for this solver and step count: {@code boss-<solver>-<steps>} (Euler also {@code boss-<steps>}). */
+    private Optional<double[]> shippedGrid(Solver solver, int steps) {
+        Optional<double[]> g = info.schedule("boss-" + solver.id() + "-" + steps);
+        if (g.isEmpty() && solver == Solver.EULER) g = info.schedule("boss-" + steps);
+        return g;
+    }
+
+    /** FD of real images (as many as samples per point) against the reference statistics: the estimator's floor. */
+    private double dataFloor(float[][] images) {
+        int n = Math.min(images.length, o.samplesPerPoint());
+        List<float[]> sample = Arrays.asList(images).subList(0, n);
+        return FrechetDistance.between(GaussianStats.of(classifier.classify(sample).features()), reference);
     }
 
     /** dopri5 at each budget it can reach, through a tolerance calibrated on a subset of the samples. */
@@ -243,7 +265,8 @@ public final class QualityBench {
         for (int k = 0; k <= 16; k++) {
             double rtol = Math.pow(10, -k / 2.0);
             List<SampleState> states = states(adaptiveConfig(solver, rtol, 0), calibration);
-            SampleRunner.runToCompletion(model, info.dim(), states, o.maxBatchRows());
+            SampleRunner.RunStats stats = SampleRunner.runToCompletion(model, info.dim(), states, o.maxBatchRows());
+            rowsSpent += stats.rows();
             sweep.add(new double[] {rtol, meanNfe(states)});
             if (meanNfe(states) > 2.0 * largestTarget) break;
         }
@@ -258,12 +281,10 @@ public final class QualityBench {
             String key = solver.id() + "@" + best[0];
             Point p = done.get(key);
             if (p == null) {
-                p = evaluate(solver, "adaptive", target, null, best[0], 0);
+                p = evaluate(model, solver, solver.id(), "adaptive", target, adaptiveConfig(solver, best[0], 0));
                 done.put(key, p);
             }
-            Point point = new Point(solver, "adaptive", target, p.nfe(), 0, best[0], p.fd(), p.accuracy(), p.stoppedEarly(), p.rows(), p.seconds());
-            points.add(point);
-            log.printf("  %-8s rtol %.0e  NFE %3d (achieved %.1f): FD %10.4f  accuracy %.3f  (%.1f s)%n", solver.id(), best[0], target, point.nfe(), point.fd(), point.accuracy(), point.seconds());
+            points.add(logged(p.as("adaptive", target)));
         }
         return points;
     }
@@ -274,13 +295,13 @@ public final class QualityBench {
         return SamplerConfig.builder().optSolver(solver).optGuidanceScale(guidance).optSolverParams(params).build();
     }
 
-    private Point evaluate(Solver solver, String schedule, int targetNfe, double[] grid, double rtol, int maxNfe) {
-        SamplerConfig config = grid != null
-                ? SamplerConfig.builder().optSolver(solver).optTimes(grid).optGuidanceScale(guidance).build()
-                : adaptiveConfig(solver, rtol, maxNfe);
+    private Point evaluate(VelocityModel m, Solver solver, String name, String schedule, int targetNfe, SamplerConfig config) {
         long t0 = System.nanoTime();
-        List<SampleState> states = states(config, o.samplesPerPoint());
-        SampleRunner.RunStats stats = SampleRunner.runToCompletion(model, info.dim(), states, o.maxBatchRows());
+        Sampler sampler = Sampler.of(config, m.info().samplerCatalog());
+        List<SampleState> states = new ArrayList<>(labels.length);
+        for (int i = 0; i < labels.length; i++) states.add(sampler.newSample(info.dim(), o.seed(), i, labels[i]));
+        SampleRunner.RunStats stats = SampleRunner.runToCompletion(m, info.dim(), states, o.maxBatchRows());
+        rowsSpent += stats.rows();
         List<float[]> samples = new ArrayList<>(states.size());
         int stoppedEarly = 0;
         for (SampleState s : states) {
@@ -295,9 +316,9 @@ public final class QualityBench {
             for (int i = 0; i < labels.length; i++) if (c.predicted()[i] == labels[i]) right++;
             accuracy = right / (double) labels.length;
         }
-        int steps = grid == null ? 0 : grid.length - 1;
-        return new Point(solver, schedule, targetNfe, meanNfe(states), steps, rtol, fd, accuracy, stoppedEarly,
-                stats.rows(), (System.nanoTime() - t0) / 1e9);
+        return new Point(solver, name, m.info().name(), schedule, targetNfe, meanNfe(states), sampler.steps(),
+                solver.isAdaptive() ? config.adaptive().rtol() : Double.NaN, fd, accuracy, stoppedEarly, stats.rows(),
+                (System.nanoTime() - t0) / 1e9);
     }
 
     private List<SampleState> states(SamplerConfig config, int n) {

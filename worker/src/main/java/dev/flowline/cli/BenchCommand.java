@@ -7,6 +7,7 @@ import dev.flowline.bench.BatchingReport;
 import dev.flowline.bench.BenchJson;
 import dev.flowline.bench.FeatureClassifier;
 import dev.flowline.bench.GaussianStats;
+import dev.flowline.bench.IdxImages;
 import dev.flowline.bench.MachineInfo;
 import dev.flowline.bench.OnnxClassifier;
 import dev.flowline.bench.QualityBench;
@@ -16,10 +17,12 @@ import dev.flowline.bench.SolversBench;
 import dev.flowline.bench.SolversReport;
 import dev.flowline.model.AnalyticGaussianModel;
 import dev.flowline.model.DeviceMode;
+import dev.flowline.model.ModelInfo;
 import dev.flowline.model.ModelManifest;
 import dev.flowline.model.ModelRegistry;
 import dev.flowline.model.ModelRegistryOptions;
 import dev.flowline.model.ModelRuntimeOptions;
+import dev.flowline.model.VelocityModel;
 import dev.flowline.sampling.Solver;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,10 +30,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -121,26 +126,38 @@ public final class BenchCommand implements Callable<Integer> {
         @Mixin Output output;
         @Mixin ModelChoice modelChoice;
 
-        @Option(names = "--samples-per-point", defaultValue = "1000", description = "Samples per point, classes balanced (default ${DEFAULT-VALUE}).")
-        int samplesPerPoint;
+        @Option(names = "--full", description = "The trustworthy sweep: 1000 samples per point, NFE 1,2,4,8,16, every solver "
+                + "(about an hour on 2 cores: run it in the background). Without it a bounded run: 200 samples, NFE 2,4,8.")
+        boolean full;
+
+        @Option(names = "--samples-per-point", description = "Samples per point, classes balanced (default 200, or 1000 with --full).")
+        Integer samplesPerPoint;
+
+        @Option(names = "--flowmap-model", paramLabel = "NAME", description = "Also evaluate this flow-map model's flowmap solver at 1, 2 and 4 NFE (default: fashion-mnist-flowmap when the registry has it; 'none' to skip).")
+        String flowMapModel;
+
+        @Option(names = "--baseline-model", paramLabel = "NAME", description = "Also run the reference sampler on this model (e.g. an earlier version from --model-dir), side by side.")
+        String baselineModel;
+
+        @Option(names = "--data-images", paramLabel = "FILE", defaultValue = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
+                description = "Real images (IDX, gzipped or not) whose FD against the reference statistics is the data floor "
+                        + "(default ${DEFAULT-VALUE}, from Debian's dataset-fashion-mnist; skipped when missing).")
+        Path dataImages;
 
         @Option(names = "--guidance", description = "Guidance weight (default: the model's default sampler's).")
         Double guidance;
 
-        @Option(names = "--solvers", split = ",", description = "Solvers (default euler,midpoint,heun,rk4,dopri5).")
+        @Option(names = "--solvers", split = ",", description = "Solvers (default euler,midpoint,heun,rk4,dopri5; with --full also ralston3, ab2, ab3). The model's bespoke solvers always run.")
         List<String> solvers;
 
         @Option(names = "--schedules", split = ",", description = "Schedules: uniform, shifted, optimised (default all).")
         List<String> schedules;
 
-        @Option(names = "--nfe", split = ",", description = "Evaluation budgets (default 1,2,4,8,16,32).")
+        @Option(names = "--nfe", split = ",", description = "Evaluation budgets (default 2,4,8, or 1,2,4,8,16 with --full).")
         List<Integer> nfes;
 
         @Option(names = "--reference-rtol", defaultValue = "1e-5", description = "rtol = atol of the dopri5 reference (default ${DEFAULT-VALUE}).")
         double referenceRtol;
-
-        @Option(names = "--boss-samples", defaultValue = "32", description = "Reference trajectories per BOSS grid (default ${DEFAULT-VALUE}).")
-        int bossSamples;
 
         @Option(names = "--classifier", paramLabel = "FILE", description = "ONNX classifier (default: the model manifest's evaluation.classifier).")
         Path classifier;
@@ -155,11 +172,12 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             try (LoadedModel m = modelChoice.load()) {
                 double w = guidance != null ? guidance : m.model().info().defaultSampler().guidanceScale();
-                QualityBench.Options o = QualityBench.Options.defaults(samplesPerPoint, w)
-                        .withSweep(solvers == null ? QualityBench.DEFAULT_SOLVERS : solvers.stream().map(Solver::parse).toList(),
+                int n = samplesPerPoint != null ? samplesPerPoint : full ? QualityBench.FULL_SAMPLES : QualityBench.DEFAULT_SAMPLES;
+                QualityBench.Options o = QualityBench.Options.defaults(n, w)
+                        .withSweep(solvers != null ? solvers.stream().map(Solver::parse).toList() : full ? QualityBench.FULL_SOLVERS : QualityBench.DEFAULT_SOLVERS,
                                 schedules == null ? QualityBench.SCHEDULES : schedules,
-                                nfes == null ? QualityBench.DEFAULT_NFES : nfes)
-                        .withBoss(bossSamples).withReferenceRtol(referenceRtol);
+                                nfes != null ? nfes : full ? QualityBench.FULL_NFES : QualityBench.DEFAULT_NFES)
+                        .withReferenceRtol(referenceRtol);
                 GaussianStats reference;
                 FeatureClassifier clf;
                 if (m.model() instanceof AnalyticGaussianModel analytic && classifier == null) {
@@ -173,8 +191,22 @@ public final class BenchCommand implements Callable<Integer> {
                     reference = GaussianStats.read(refFile);
                     clf = OnnxClassifier.load(clfFile, m.model().info().sampleShape(), modelChoice.threads);
                 }
+                Optional<VelocityModel> flowMap = Optional.empty(), baseline = Optional.empty();
+                if (m.registry() != null) {
+                    String fm = flowMapModel != null ? flowMapModel : m.registry().names().contains("fashion-mnist-flowmap")
+                            && m.model().info().name().equals("fashion-mnist") ? "fashion-mnist-flowmap" : "none";
+                    if (!fm.equals("none")) flowMap = Optional.of(m.registry().get(fm));
+                    if (baselineModel != null) baseline = Optional.of(m.registry().get(baselineModel));
+                }
+                Optional<float[][]> real = Optional.empty();
+                if (dataImages != null && Files.isRegularFile(dataImages) && !(m.model() instanceof AnalyticGaussianModel)) {
+                    ModelInfo.ValueRange range = m.model().info().valueRange();
+                    real = Optional.of(IdxImages.read(dataImages, o.samplesPerPoint(), range.min(), range.max()));
+                } else if (!(m.model() instanceof AnalyticGaussianModel)) {
+                    System.err.println("no data floor: " + dataImages + " not found (apt-get install dataset-fashion-mnist)");
+                }
                 try (FeatureClassifier c = clf) {
-                    QualityReport report = QualityBench.run(m.model(), c, reference, o, System.err);
+                    QualityReport report = QualityBench.run(m.model(), c, reference, o, new QualityBench.Extras(flowMap, baseline, real), System.err);
                     output.write(report.toJson(m.machine()), report.writePlots(output.plotDir()), report.summary());
                 }
             }

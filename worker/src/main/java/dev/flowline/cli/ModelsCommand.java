@@ -131,7 +131,7 @@ public final class ModelsCommand implements Callable<Integer> {
                         .optSchedule(schedule, Map.of())
                         .optGuidanceScale(label == VelocityField.NO_LABEL ? 1.0 : guidance != null ? guidance : d.guidanceScale())
                         .build();
-                Sampler sampler = Sampler.of(config, info::schedule);
+                Sampler sampler = Sampler.of(config, info.samplerCatalog());
                 List<SampleState> states = new ArrayList<>();
                 for (int i = 0; i < n; i++) states.add(sampler.newSample(info.dim(), seed, i, label));
                 long t0 = System.nanoTime();
@@ -173,7 +173,8 @@ public final class ModelsCommand implements Callable<Integer> {
         @Parameters(paramLabel = "NAME") String name;
         @Option(names = "--steps", required = true, description = "Steps K of the grid.") int steps;
         @Option(names = "--name", description = "Schedule name (default: boss-K).") String scheduleName;
-        @Option(names = "--class", description = "Optimise on this class's flow (default: the unconditional flow).") Integer classLabel;
+        @Option(names = "--class", description = "Optimise on this class's flow only (default: every class in turn, or the unconditional flow of an unconditional model).") Integer classLabel;
+        @Option(names = "--guidance", description = "Guidance weight the grid will serve (default: the model's default sampler's).") Double guidance;
         @Option(names = "--samples", defaultValue = "64", description = "Reference trajectories (default: ${DEFAULT-VALUE}).") int samples;
         @Option(names = "--seed", defaultValue = "7", description = "Seed of their noise (default: ${DEFAULT-VALUE}).") long seed;
         @Option(names = "--step-solver", defaultValue = "euler", description = "Solver the grid is optimised for (default: ${DEFAULT-VALUE}).") String stepSolver;
@@ -187,14 +188,20 @@ public final class ModelsCommand implements Callable<Integer> {
             try (ModelRegistry registry = source.open()) {
                 ModelInfo info = registry.info(name);
                 VelocityModel model = registry.get(name);
-                int label = classLabel == null ? VelocityField.NO_LABEL : classLabel;
+                int[] labels = new int[samples];
+                for (int i = 0; i < samples; i++) {
+                    labels[i] = classLabel != null ? classLabel : info.numClasses() > 0 ? i % info.numClasses() : VelocityField.NO_LABEL;
+                }
+                double w = guidance != null ? guidance : info.defaultSampler().guidanceScale();
+                VelocityField field = info.supportsGuidance() && info.numClasses() > 0
+                        ? new dev.flowline.sampling.GuidedField(model, info.dim(), w) : model;
                 BossOptimizer.Options o = BossOptimizer.Options.DEFAULT;
                 o = new BossOptimizer.Options(o.candidates(), o.refine(), dev.flowline.sampling.Solver.parse(stepSolver), o.maxRows());
                 long t0 = System.nanoTime();
-                double[] grid = BossOptimizer.optimise(model, info.dim(), label, seed, samples, steps, o);
+                double[] grid = BossOptimizer.optimise(field, info.dim(), labels, seed, steps, o);
                 String key = scheduleName != null ? scheduleName : "boss-" + steps;
                 String text = Arrays.stream(grid).mapToObj(v -> String.format(Locale.ROOT, "%.5f", v)).collect(Collectors.joining(", ", "[", "]"));
-                System.out.printf("%s = %s (%.1f s)%n", key, text, (System.nanoTime() - t0) / 1e9);
+                System.out.printf("%s = %s (%s steps, guidance %.2f, %.1f s)%n", key, text, stepSolver, w, (System.nanoTime() - t0) / 1e9);
                 if (dryRun) return 0;
                 Path file = manifest != null ? manifest : registry.manifest(name).manifestFile();
                 ManifestWriter.putSchedule(file, key, grid);

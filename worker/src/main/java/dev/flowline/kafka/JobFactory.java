@@ -9,7 +9,6 @@ import dev.flowline.config.LimitOptions;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.sampling.AdaptiveOptions;
 import dev.flowline.sampling.InvalidSamplerException;
-import dev.flowline.sampling.NamedSchedules;
 import dev.flowline.sampling.SampleState;
 import dev.flowline.sampling.Sampler;
 import dev.flowline.sampling.SamplerConfig;
@@ -127,7 +126,12 @@ public final class JobFactory {
             if (spec.getGuidanceInterval() != null) {
                 b.optGuidanceInterval(spec.getGuidanceInterval().getStart(), spec.getGuidanceInterval().getEnd());
             }
-            return Sampler.of(b.build(), schedulesOf(info));
+            SamplerConfig config = b.build();
+            if (config.solver() == dev.flowline.sampling.Solver.FLOWMAP && !info.flowMap()) {
+                throw InvalidJobException.field("sampler.solver", "flowmap needs a flow-map model (one with a target-time "
+                        + "input r); model '" + info.name() + "' is an ordinary velocity model");
+            }
+            return Sampler.of(config, info.samplerCatalog());
         } catch (InvalidSamplerException e) {
             throw new InvalidJobException(InvalidJobException.INVALID_FIELD, "sampler." + e.field(), stripField(e), e);
         }
@@ -142,7 +146,7 @@ public final class JobFactory {
         String schedule = spec.getSchedule() == null ? "" : spec.getSchedule().strip().toLowerCase(java.util.Locale.ROOT);
         if (!schedule.isEmpty() && !schedule.equals("uniform") && !schedule.equals("shifted")) return null;
         String solver = spec.getSolver() == null ? "" : spec.getSolver().strip().toLowerCase(java.util.Locale.ROOT);
-        if (solver.equals("dopri5")) return null;
+        if (solver.equals("dopri5") || solver.equals("bespoke")) return null;  // they choose their own steps
         return info.defaultSampler().steps();
     }
 
@@ -159,20 +163,6 @@ public final class JobFactory {
         Map<String, Double> capped = new java.util.HashMap<>(params);
         capped.put("maxNfe", (double) samplerLimits.maxNfe());
         return capped;
-    }
-
-    private static NamedSchedules schedulesOf(ModelInfo info) {
-        return new NamedSchedules() {
-            @Override
-            public Optional<double[]> find(String name) {
-                return info.schedule(name);
-            }
-
-            @Override
-            public Collection<String> names() {
-                return info.schedules().keySet();
-            }
-        };
     }
 
     private void checkMetadata(Map<String, String> metadata) throws InvalidJobException {

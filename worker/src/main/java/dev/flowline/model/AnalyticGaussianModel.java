@@ -37,8 +37,8 @@ public final class AnalyticGaussianModel implements VelocityModel {
         int classes = b.numClasses;
         this.info = new ModelInfo(b.name, "1", "closed-form Gaussian flow, std " + b.std, b.sampleShape,
                 ModelInfo.ValueRange.SYMMETRIC_UNIT, classes, classes > 0 ? classes : ModelInfo.NO_NULL_CLASS,
-                List.of(), Optional.empty(), ModelInfo.SamplerDefaults.DEFAULT, Map.of(), ModelInfo.DEFAULT_BATCH_SIZE_HINT,
-                List.of(), b.flowMap);
+                List.of(), Optional.empty(), ModelInfo.SamplerDefaults.DEFAULT, b.schedules, ModelInfo.DEFAULT_BATCH_SIZE_HINT,
+                b.bespoke, b.flowMap);
         this.std = b.std;
         int dim = info.dim();
         this.means = new float[Math.max(1, classes)][dim];
@@ -153,8 +153,22 @@ public final class AnalyticGaussianModel implements VelocityModel {
         private long costPerRowMicros;
         private long costPerCallMicros;
         private boolean flowMap;
+        private Map<String, List<Double>> schedules = Map.of();
+        private List<dev.flowline.sampling.BespokeSolver> bespoke = List.of();
 
         private Builder() {}
+
+        /** Named time grids the model "ships", as a manifest's schedules; default none. */
+        public Builder optSchedules(Map<String, List<Double>> schedules) {
+            this.schedules = Map.copyOf(schedules);
+            return this;
+        }
+
+        /** Learned solvers the model "ships", as a manifest's solvers; default none. */
+        public Builder optBespokeSolvers(List<dev.flowline.sampling.BespokeSolver> solvers) {
+            this.bespoke = List.copyOf(solvers);
+            return this;
+        }
 
         /** Whether the model is a flow map answering the exact average velocity u(x, t, r); default false. */
         public Builder optFlowMap(boolean flowMap) {

@@ -17,8 +17,10 @@ import java.util.List;
  *       RMS error. (Euler's only stage is the reference velocity at t_i, so Euler costs no evaluation here.)</li>
  *   <li>Path: dynamic programming over the candidate times for the K-jump path 0 → 1 of least summed cost.</li>
  * </ol>
- * The result is plain data, to be stored with the model and served as a named schedule. Guidance is not applied:
- * the grid is optimised for the label's conditional field. Work: {@code samples·candidates·refine·4} evaluations for
+ * The result is plain data, to be stored with the model and served as a named schedule. The grid is optimised for
+ * the field it is given: the labels' conditional fields, or their guided fields through a {@link GuidedField}
+ * (optimise for the solver and the guidance the grid will serve: a grid scored with Euler steps on the unguided
+ * field is no good for Heun at w = 2). Work: {@code samples·candidates·refine·4} evaluations for
  * the reference plus {@code samples·candidates²/2·(stages-1)} for the costs.
  */
 public final class BossOptimizer {
@@ -54,6 +56,18 @@ public final class BossOptimizer {
      */
     public static double[] optimise(VelocityField field, int dim, int label, long seed, int samples, int steps,
                                     Options options) {
+        int[] labels = new int[samples];
+        java.util.Arrays.fill(labels, label);
+        return optimise(field, dim, labels, seed, steps, options);
+    }
+
+    /**
+     * As {@link #optimise(VelocityField, int, int, long, int, int, Options)} with one label per reference trajectory
+     * (e.g. classes in turn, for one class-agnostic grid); wrap the field in a {@link GuidedField} to optimise for
+     * guided sampling.
+     */
+    public static double[] optimise(VelocityField field, int dim, int[] labels, long seed, int steps, Options options) {
+        int samples = labels.length;
         int m = options.candidates();
         if (steps < 1 || steps > m) {
             throw new IllegalArgumentException("steps must be in [1, candidates = " + m + "], got " + steps);
@@ -62,12 +76,12 @@ public final class BossOptimizer {
         double[] times = TimeGrids.uniform(m);
         double[][][] reference = new double[m + 1][][];
         double[][][] velocity = new double[m][][];
-        referenceTrajectories(field, dim, label, seed, samples, options, times, reference, velocity);
-        double[][] cost = jumpCosts(field, dim, label, samples, options, times, reference, velocity);
+        referenceTrajectories(field, dim, labels, seed, samples, options, times, reference, velocity);
+        double[][] cost = jumpCosts(field, dim, labels, samples, options, times, reference, velocity);
         return cheapestPath(cost, times, steps);
     }
 
-    private static void referenceTrajectories(VelocityField field, int dim, int label, long seed, int samples,
+    private static void referenceTrajectories(VelocityField field, int dim, int[] labels, long seed, int samples,
                                               Options options, double[] times, double[][][] reference,
                                               double[][][] velocity) {
         int m = options.candidates();
@@ -86,7 +100,7 @@ public final class BossOptimizer {
             double h = fine[n + 1] - fine[n];
             for (int i = 0; i < 4; i++) {
                 for (int s = 0; s < samples; s++) stages[s].stagePoint(i, x[s], h, points[s]);
-                evaluate(field, dim, label, points, stages[0].stageTime(i, fine[n], fine[n + 1]), k, options.maxRows());
+                evaluate(field, dim, labels, points, stages[0].stageTime(i, fine[n], fine[n + 1]), k, options.maxRows());
                 for (int s = 0; s < samples; s++) stages[s].setStage(i, k[s]);
                 if (i == 0 && n % refine == 0) velocity[n / refine] = copy(k);
             }
@@ -95,7 +109,7 @@ public final class BossOptimizer {
         }
     }
 
-    private static double[][] jumpCosts(VelocityField field, int dim, int label, int samples, Options options,
+    private static double[][] jumpCosts(VelocityField field, int dim, int[] labels, int samples, Options options,
                                         double[] times, double[][][] reference, double[][][] velocity) {
         int m = options.candidates();
         ButcherTableau tableau = (ButcherTableau) options.stepSolver().method();
@@ -109,7 +123,7 @@ public final class BossOptimizer {
                     double[] grid = {times[i], times[j]};
                     for (int s = 0; s < samples; s++) {
                         Stepper step = new FixedStepper(tableau, grid, reference[i][s], velocity[i][s]);
-                        jumps.add(new FlowSampleState(step, dim, label, 1, GuidanceInterval.ALWAYS, null));
+                        jumps.add(new FlowSampleState(step, dim, labels[s], 1, GuidanceInterval.ALWAYS, null));
                     }
                 }
                 SampleRunner.runToCompletion(field, dim, jumps, options.maxRows());
@@ -153,7 +167,7 @@ public final class BossOptimizer {
         return TimeGrids.validated(grid, "schedule");
     }
 
-    private static void evaluate(VelocityField field, int dim, int label, double[][] points, double time,
+    private static void evaluate(VelocityField field, int dim, int[] labelOf, double[][] points, double time,
                                  double[][] out, int maxRows) {
         int samples = points.length;
         int chunk = Math.min(samples, maxRows);
@@ -162,10 +176,10 @@ public final class BossOptimizer {
         int[] labels = new int[chunk];
         float[] v = new float[chunk * dim];
         java.util.Arrays.fill(t, (float) time);
-        java.util.Arrays.fill(labels, label);
         for (int start = 0; start < samples; start += chunk) {
             int rows = Math.min(chunk, samples - start);
             for (int r = 0; r < rows; r++) {
+                labels[r] = labelOf[start + r];
                 for (int d = 0; d < dim; d++) x[r * dim + d] = (float) points[start + r][d];
             }
             field.velocity(rows, x, t, labels, v);

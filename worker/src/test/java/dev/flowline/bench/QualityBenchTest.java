@@ -1,6 +1,9 @@
 package dev.flowline.bench;
 
 import dev.flowline.model.AnalyticGaussianModel;
+import dev.flowline.sampling.BespokeSolver;
+import dev.flowline.sampling.ButcherTableau;
+import dev.flowline.sampling.GaussianNoise;
 import dev.flowline.sampling.Solver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,39 +24,71 @@ class QualityBenchTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
     @Test
-    void sweepsEverySolverScheduleAndReachableBudgetAgainstTheReference(@TempDir Path dir) throws Exception {
-        AnalyticGaussianModel model = AnalyticGaussianModel.builder().build();
-        QualityBench.Options o = QualityBench.Options.defaults(40, 1.0).withClamp(false).withBoss(4)
+    void sweepsEverySolverScheduleBespokeAndFlowMapAgainstTheReferenceAndTheDataFloor(@TempDir Path dir) throws Exception {
+        AnalyticGaussianModel model = AnalyticGaussianModel.builder()
+                .optSchedules(Map.of("boss-euler-2", List.of(0.0, 0.3, 1.0), "boss-heun-4", List.of(0.0, 0.2, 0.5, 0.8, 1.0)))
+                .optBespokeSolvers(List.of(BespokeSolver.identity("bespoke-midpoint-2", ButcherTableau.MIDPOINT, 2)))
+                .build();
+        AnalyticGaussianModel map = AnalyticGaussianModel.builder().optName("map").optFlowMap(true).build();
+        AnalyticGaussianModel older = AnalyticGaussianModel.builder().optName("older").optStd(0.9f).build();
+        float[][] real = new float[40][];
+        for (int i = 0; i < real.length; i++) {
+            real[i] = model.transport(toFloat(GaussianNoise.initialNoise(99, i, model.dim())), i % 10, 1.0);
+        }
+        QualityBench.Options o = QualityBench.Options.defaults(40, 1.0).withClamp(false)
                 .withSweep(List.of(Solver.EULER, Solver.HEUN, Solver.DOPRI5), QualityBench.SCHEDULES, List.of(1, 2, 8));
-        QualityReport report = QualityBench.run(model, new AnalyticClassifier(model), AnalyticClassifier.referenceStats(model), o, QUIET);
+        QualityReport report = QualityBench.run(model, new AnalyticClassifier(model), AnalyticClassifier.referenceStats(model), o,
+                new QualityBench.Extras(Optional.of(map), Optional.of(older), Optional.of(real)), QUIET);
 
         List<String> points = new ArrayList<>();
-        for (QualityBench.Point p : report.points()) points.add(p.solver().id() + "/" + p.schedule() + "/" + p.targetNfe());
-        // Heun costs two evaluations a step: no 1-evaluation point; dopri5 reports every budget with what it achieved.
+        for (QualityBench.Point p : report.points()) points.add(p.name() + "/" + p.schedule() + "/" + p.targetNfe());
+        // Heun costs two evaluations a step: no 1-evaluation point; "optimised" points exist only where the model ships
+        // a grid for that solver and step count; dopri5 reports every budget with what it achieved.
         assertThat(points).containsExactly(
                 "euler/uniform/1", "euler/uniform/2", "euler/uniform/8",
                 "euler/shifted/1", "euler/shifted/2", "euler/shifted/8",
-                "euler/optimised/1", "euler/optimised/2", "euler/optimised/8",
-                "heun/uniform/2", "heun/uniform/8", "heun/shifted/2", "heun/shifted/8", "heun/optimised/2", "heun/optimised/8",
-                "dopri5/adaptive/1", "dopri5/adaptive/2", "dopri5/adaptive/8");
+                "euler/optimised/2",
+                "heun/uniform/2", "heun/uniform/8", "heun/shifted/2", "heun/shifted/8", "heun/optimised/8",
+                "dopri5/adaptive/1", "dopri5/adaptive/2", "dopri5/adaptive/8",
+                "bespoke-midpoint-2/learned/4",
+                "flowmap/uniform/1", "flowmap/uniform/2", "flowmap/uniform/4");
         for (QualityBench.Point p : report.points()) {
             assertThat(p.fd()).isFinite().isNotNegative();
             if (p.steps() > 0) assertThat(p.nfe()).isEqualTo(p.targetNfe());
             else assertThat(p.nfe()).isGreaterThanOrEqualTo(7.0); // one Dormand–Prince step at the least
         }
-        assertThat(report.bossGrids()).containsKeys(1, 2, 4, 8);
-        // The classes overlap, so even data is not always nearest its own mean; chance would be 0.1. The reference sits
-        // far closer to the data than two Euler steps.
+        // The identity bespoke solver is midpoint on 2 uniform steps; the exact flow map is as good as the reference.
+        QualityBench.Point flowMap1 = report.points().get(16);
+        assertThat(flowMap1.fd()).isCloseTo(report.reference().fd(), org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat(report.bestAt(1)).isEqualTo(flowMap1);
+        assertThat(report.dataFloor()).isFinite().isLessThan(report.points().get(0).fd());
+        assertThat(report.baseline().model()).isEqualTo("older");
+        assertThat(report.baseline().fd()).isGreaterThan(report.reference().fd());
+        // The classes overlap, so even data is not always nearest its own mean; chance would be 0.1.
         assertThat(report.reference().accuracy()).isGreaterThan(0.6);
-        QualityBench.Point euler2 = report.points().get(1);
-        assertThat(report.reference().fd()).isLessThan(euler2.fd());
+        assertThat(report.reference().fd()).isLessThan(report.points().get(1).fd());
         assertThat(report.bestAtKeyNfe().targetNfe()).isEqualTo(8);
-        assertThat(report.bestFdAtKeyNfeOverReferenceFd()).isFinite();
+        assertThat(report.bestPerSolverAtKeyNfe()).containsOnlyKeys("euler", "heun");
+        assertThat(report.worstSolverFdAtKeyNfeOverReferenceFd())
+                .isEqualTo(Math.max(report.bestPerSolverAtKeyNfe().get("euler").fd(), report.bestPerSolverAtKeyNfe().get("heun").fd())
+                        / report.reference().fd());
 
         Map<String, Object> json = report.toJson(MachineInfo.describe("none", "cpu"));
-        assertThat(json).containsKeys("reference", "points", "best_fd_at_8_nfe_over_reference_fd", "boss", "machine");
+        assertThat(json).containsKeys("reference", "points", "reference_fd", "reference_class_accuracy", "data_floor_fd",
+                "samples_per_point", "best_fd_at_8_nfe_over_reference_fd", "best_fd_at_4_nfe_over_reference_fd",
+                "best_fd_at_2_nfe_over_reference_fd", "best_fd_at_1_nfe_over_reference_fd",
+                "worst_solver_fd_at_8_nfe_over_reference_fd", "baseline_reference_fd", "machine");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> first = (Map<String, Object>) ((List<Object>) json.get("points")).getFirst();
+        assertThat(first).containsKeys("solver", "schedule", "nfe", "fd", "accuracy");
         BenchJson.write(dir.resolve("quality.json"), json);
         assertThat(report.writePlots(dir)).allMatch(Files::isRegularFile);
+    }
+
+    private static float[] toFloat(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
+        return f;
     }
 
     @Test
