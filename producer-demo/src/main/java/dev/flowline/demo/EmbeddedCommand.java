@@ -54,7 +54,10 @@ final class EmbeddedCommand implements Callable<Integer> {
         try (EmbeddedStack stack = EmbeddedStack.start(Map.of())) {
             ModelInfo info = stack.registry.info(MODEL);
             double guidance = Math.max(1.0, info.defaultSampler().guidanceScale());
-            List<Showcase.ShowJob> jobs = Showcase.jobs(MODEL, info.classNames(), guidance, samplesPerCell);
+            List<Showcase.Column> columns = Showcase.columns(c -> c.model() == null
+                    ? !c.solver().equals("bespoke") || !info.bespokeSolvers().isEmpty()
+                    : stack.registry.names().contains(c.model()));
+            List<Showcase.ShowJob> jobs = Showcase.jobs(MODEL, info.classNames(), guidance, samplesPerCell, columns);
             System.err.printf("Broker on %s, worker ready in %.1f s; submitting %d jobs (%d samples)%n", stack.bootstrapServers(),
                     (System.nanoTime() - t0) / 1e9, jobs.size(), jobs.size() * samplesPerCell);
 
@@ -84,14 +87,15 @@ final class EmbeddedCommand implements Callable<Integer> {
                 bar.done();
             }
             double wallSeconds = (System.nanoTime() - start) / 1e9;
-            return report(info, jobs, received, wallSeconds);
+            return report(info, columns, jobs, received, wallSeconds);
         }
     }
 
-    private int report(ModelInfo info, List<Showcase.ShowJob> jobs, Map<String, Received> received, double wallSeconds) throws Exception {
+    private int report(ModelInfo info, List<Showcase.Column> columns, List<Showcase.ShowJob> jobs, Map<String, Received> received,
+                       double wallSeconds) throws Exception {
         List<String> classNames = info.classNames();
         double guidance = Math.max(1.0, info.defaultSampler().guidanceScale());
-        ContactSheet sheet = new ContactSheet(classNames, Showcase.columnLabels(guidance), 3);
+        ContactSheet sheet = new ContactSheet(classNames, Showcase.columnLabels(guidance, columns), 3);
         List<HtmlReport.JobRow> rows = new ArrayList<>();
         Map<String, Integer> byStatus = new TreeMap<>();
         LatencyStats latency = new LatencyStats();

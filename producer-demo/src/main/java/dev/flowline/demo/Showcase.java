@@ -13,29 +13,48 @@ import java.util.Map;
  * with and without classifier-free guidance, fixed-step vs. adaptive — so the contact sheet shows what each buys.
  */
 final class Showcase {
-    /** One column of the contact sheet. */
-    record Column(String label, String solver, Integer steps, double guidance) {}
+    /**
+     * One column of the contact sheet.
+     *
+     * @param model    the model of the column, or {@code null} for the showcased model
+     * @param solver   the solver; {@code bespoke} needs the model to ship one with {@code steps} steps
+     * @param guidance the guidance weight, or NaN for the model's default
+     */
+    record Column(String label, String model, String solver, Integer steps, double guidance) {
+        Column(String label, String solver, Integer steps, double guidance) {
+            this(label, null, solver, steps, guidance);
+        }
+    }
+
+    /** The few-step flow-map model distilled from the showcased one; its column is left out where it is missing. */
+    static final String FLOW_MAP_MODEL = "fashion-mnist-flowmap";
 
     static final List<Column> COLUMNS = List.of(
             new Column("Euler, 4 steps", "euler", 4, 1.0),
-            new Column("Heun, 8 steps", "heun", 8, 1.0),
             new Column("Heun, 8 steps, w=%s", "heun", 8, Double.NaN),
             new Column("RK4, 16 steps, w=%s", "rk4", 16, Double.NaN),
-            new Column("Dopri5 (adaptive), w=%s", "dopri5", null, Double.NaN));
+            new Column("Dopri5 (adaptive), w=%s", "dopri5", null, Double.NaN),
+            new Column("Bespoke, 4 NFE, w=%s", "bespoke", 2, Double.NaN),
+            new Column("Flow map, 1 step", FLOW_MAP_MODEL, "flowmap", 1, 1.0),
+            new Column("Flow map, 2 steps", FLOW_MAP_MODEL, "flowmap", 2, 1.0));
+
+    /** The columns whose model the worker serves (and, for bespoke, whose model ships learned solvers). */
+    static List<Column> columns(java.util.function.Predicate<Column> available) {
+        return COLUMNS.stream().filter(available).toList();
+    }
 
     /** A job and where it goes on the sheet. */
     record ShowJob(GenerationRequest request, int classIndex, String column) {}
 
-    static List<ShowJob> jobs(String model, List<String> classNames, double guidance, int samplesPerCell) {
+    static List<ShowJob> jobs(String model, List<String> classNames, double guidance, int samplesPerCell, List<Column> columns) {
         List<ShowJob> jobs = new ArrayList<>();
         for (int c = 0; c < classNames.size(); c++) {
-            for (int k = 0; k < COLUMNS.size(); k++) {
-                Column col = COLUMNS.get(k);
+            for (Column col : columns) {
                 double w = Double.isNaN(col.guidance()) ? guidance : col.guidance();
                 String label = String.format(col.label(), trim(w));
                 GenerationRequest req = GenerationRequest.newBuilder()
                         .setJobId(String.format("showcase-c%d-%s", c, col.solver() + (col.steps() == null ? "" : col.steps()) + (w == 1.0 ? "" : "-w" + trim(w))))
-                        .setModel(model)
+                        .setModel(col.model() != null ? col.model() : model)
                         .setNumSamples(samplesPerCell)
                         .setConditioning(Conditioning.newBuilder().setClassLabel(c).build())
                         .setSampler(SamplerSpec.newBuilder().setSolver(col.solver()).setSteps(col.steps()).setGuidanceScale(w).build())
@@ -50,8 +69,8 @@ final class Showcase {
         return jobs;
     }
 
-    static List<String> columnLabels(double guidance) {
-        return COLUMNS.stream().map(c -> String.format(c.label(), trim(Double.isNaN(c.guidance()) ? guidance : c.guidance()))).toList();
+    static List<String> columnLabels(double guidance, List<Column> columns) {
+        return columns.stream().map(c -> String.format(c.label(), trim(Double.isNaN(c.guidance()) ? guidance : c.guidance()))).toList();
     }
 
     private static String trim(double w) {

@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 final class BuiltInModels {
     /** Names of the models the jar may carry; a missing one is simply not offered. */
-    static final List<String> NAMES = List.of("fashion-mnist");
+    static final List<String> NAMES = List.of("fashion-mnist", "fashion-mnist-flowmap");
 
     private BuiltInModels() {}
 
