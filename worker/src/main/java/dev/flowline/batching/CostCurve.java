@@ -68,6 +68,13 @@ final class CostCurve {
                 if (callCount - lastCall[b] > STALE_AFTER && (stalest < 0 || lastCall[b] < lastCall[stalest])) stalest = b;
             }
             if (measured < 2 && calls[0] == 0) stalest = 0; // a second point for the fit: one row
+            if (stalest < 0) { // the learned size is the largest measured: the curve may still rise above it
+                int top = -1;
+                for (int b = 0; b < sizes.length; b++) if (calls[b] > 0) top = b;
+                int above = top + 1;
+                if (top >= 0 && bin(learned(maxCallNanos)) == top && above < sizes.length
+                        && (lastCall[above] == 0 || callCount - lastCall[above] > 4L * PROBE_EVERY)) stalest = above;
+            }
             if (stalest >= 0) {
                 lastCall[stalest] = callCount; // probed: not again at once if the traffic cannot fill it
                 return sizes[stalest];
@@ -96,8 +103,10 @@ final class CostCurve {
         if (calls[ceiling] == 0) {
             if (below < 0) return sizes[ceiling];
             double c = (meanNanos[top] - meanNanos[below]) / Math.max(1e-9, meanRows[top] - meanRows[below]);
-            double atCeiling = Math.max(meanNanos[top], meanNanos[top] + c * (sizes[ceiling] - meanRows[top]));
-            if (atCeiling <= maxCallNanos) best = Math.max(best, sizes[ceiling] / Math.max(1.0, atCeiling));
+            // The largest call the line keeps under the bound, up to the ceiling.
+            double rows = c <= 0 ? sizes[ceiling] : Math.min(sizes[ceiling], meanRows[top] + (maxCallNanos - meanNanos[top]) / c);
+            double time = Math.max(meanNanos[top], meanNanos[top] + c * (rows - meanRows[top]));
+            if (rows > meanRows[top]) best = Math.max(best, rows / Math.max(1.0, time));
         }
         for (int b = 0; b < sizes.length; b++) {
             if (usable(b, maxCallNanos) && rate(b) >= (1 - TOLERANCE) * best) return sizes[b];
