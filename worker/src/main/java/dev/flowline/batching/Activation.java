@@ -8,7 +8,8 @@ import java.util.List;
  * returns a decision.
  * <ul>
  * <li>CONTINUOUS: in queue order while their samples fit under {@code maxActiveSamples} (a job larger than that
- *     runs alone). No job overtakes the head of the queue, so a large job is never starved by small ones.</li>
+ *     runs alone) and the {@link Guard} lets them start. No job overtakes the head of the queue, so a large job is
+ *     never starved by small ones.</li>
  * <li>REQUEST: only when no job is active, the head of the queue and the queued jobs of the same key and sampler
  *     shape, up to {@code maxBatchRows} rows of one evaluation; an under-full set waits until the head has waited
  *     {@code maxDelay}, while more jobs can still arrive. The set then runs to completion; arrivals wait.</li>
@@ -23,17 +24,24 @@ final class Activation {
         static final Decision NOTHING = new Decision(List.of(), Long.MAX_VALUE);
     }
 
+    /** Whether a queued job may start now (deadline-first admission holds some back). */
+    interface Guard {
+        Guard NONE = run -> true;
+
+        boolean mayStart(JobRun run);
+    }
+
     static Decision decide(SchedulerOptions o, AdmissionQueue queue, int activeJobs, int activeSamples,
-                           boolean moreCanArrive, long now) {
+                           boolean moreCanArrive, long now, Guard guard) {
         if (queue.isEmpty()) return Decision.NOTHING;
         return switch (o.mode()) {
-            case CONTINUOUS -> continuous(o, queue, activeSamples, now);
+            case CONTINUOUS -> continuous(o, queue, activeSamples, now, guard);
             case REQUEST -> activeJobs > 0 ? Decision.NOTHING : request(o, queue, moreCanArrive, now);
             case NONE -> activeJobs > 0 ? Decision.NOTHING : new Decision(List.of(queue.best(now)), Long.MAX_VALUE);
         };
     }
 
-    private static Decision continuous(SchedulerOptions o, AdmissionQueue queue, int activeSamples, long now) {
+    private static Decision continuous(SchedulerOptions o, AdmissionQueue queue, int activeSamples, long now, Guard guard) {
         if (activeSamples >= o.maxActiveSamples()) return Decision.NOTHING;
         JobRun head = queue.best(now); // one linear pass; the queue is only sorted when its head gets in
         if (activeSamples > 0 && activeSamples + head.samples() > o.maxActiveSamples()) return Decision.NOTHING;
@@ -41,6 +49,7 @@ final class Activation {
         int samples = activeSamples;
         for (JobRun r : queue.ordered(now)) {
             if (samples > 0 && samples + r.samples() > o.maxActiveSamples()) break;
+            if (!guard.mayStart(r)) break;
             take.add(r);
             samples += r.samples();
         }

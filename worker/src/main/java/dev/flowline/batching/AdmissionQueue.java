@@ -7,15 +7,17 @@ import java.util.function.Predicate;
 
 /**
  * Admitted jobs waiting for the active set. Order: effective priority (priority aged by time since admission),
- * then admission order. Aging changes the order over time, so it is computed when asked; the queue is bounded by
+ * then (when deadline-first) jobs with a deadline, earliest first, then admission order. Aging changes the order over time, so it is computed when asked; the queue is bounded by
  * {@code maxJobsInFlight}, and it is only ordered when the active set has room.
  */
 final class AdmissionQueue {
     private final ArrayList<JobRun> runs = new ArrayList<>();
     private final long agingNanos;
+    private final boolean deadlineFirst;
 
-    AdmissionQueue(long agingNanos) {
+    AdmissionQueue(long agingNanos, boolean deadlineFirst) {
         this.agingNanos = agingNanos;
+        this.deadlineFirst = deadlineFirst;
     }
 
     void add(JobRun run) {
@@ -54,8 +56,9 @@ final class AdmissionQueue {
     }
 
     private Comparator<JobRun> order(long now) {
-        return Comparator.<JobRun>comparingLong(
-                        r -> -Aging.effectivePriority(r.job.priority(), r.admittedNanos, now, agingNanos))
-                .thenComparingLong(r -> r.seq);
+        Comparator<JobRun> byPriority = Comparator.comparingLong(
+                r -> -Aging.effectivePriority(r.job.priority(), r.admittedNanos, now, agingNanos));
+        if (deadlineFirst) byPriority = byPriority.thenComparingLong(r -> r.deadlineNanos);
+        return byPriority.thenComparingLong(r -> r.seq);
     }
 }

@@ -141,6 +141,16 @@ final class DeviceScheduler implements Scheduler {
     }
 
     @Override
+    public java.util.Map<String, List<CallCost>> costCurves() {
+        lock.lock();
+        try {
+            return core.costCurves();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public CompletableFuture<List<Job>> drain(Duration timeout) {
         lock.lock();
         try {

@@ -28,6 +28,8 @@ final class JobRun {
     boolean cancelRequested;
     /** Start of the first model call the job rode in; -1 before. */
     long firstCallNanos = -1;
+    /** Start of the last model call the job rode in; -1 before. */
+    long lastCallNanos = -1;
     /** Samples not yet finished; the job succeeds when it reaches 0. Invariant: equals slots not done while ACTIVE. */
     int samplesLeft;
     int modelCalls;
@@ -37,6 +39,13 @@ final class JobRun {
     long plannedInBatch = -1;
     /** The last batch counted in modelCalls, so that a job with several rows in one call counts it once. */
     long lastBatchSeq = -1;
+    /** Scratch of a job-aware forming pass (set once per pass, see {@link #rankedInPass}): lower goes first. */
+    long rank;
+    /** Scratch: evaluations the job's slowest sample still needs (an estimate, never above the truth when known). */
+    long workLeft;
+    /** Scratch: the job's effective priority in that pass. */
+    long effectivePriority;
+    long rankedInPass = -1;
 
     JobRun(Job job, VelocityModel model, String groupKey, long seq, long admittedNanos, long deadlineNanos) {
         this.job = job;
@@ -58,8 +67,32 @@ final class JobRun {
         return slots.size();
     }
 
+    /** When the job last rode in a call (the start of that call), or its admission before any. */
+    long lastServedNanos() {
+        return lastCallNanos >= 0 ? lastCallNanos : admittedNanos;
+    }
+
     boolean started() {
         return firstCallNanos >= 0;
+    }
+
+    /**
+     * Evaluations the job's slowest unfinished sample still needs: remaining steps times the evaluations per step
+     * seen so far (one before its first step). A lower bound for fixed-step solvers; an estimate for adaptive ones.
+     */
+    long evaluationsLeft() {
+        long most = 0;
+        for (SampleSlot s : slots) {
+            if (s.done) continue;
+            try {
+                int steps = s.state.stepsDone();
+                long perStep = steps > 0 ? Math.max(1, s.state.nfe() / steps) : 1;
+                most = Math.max(most, Math.max(1, s.state.totalSteps() * perStep - s.state.nfe()));
+            } catch (RuntimeException e) { // a broken state fails its job at its next step; rank it as nearly done
+                most = Math.max(most, 1);
+            }
+        }
+        return most;
     }
 
     /** Counts one model call of {@code rows} rows that this job's rows rode in, once per call. */
@@ -70,6 +103,7 @@ final class JobRun {
         rowsInCalls += rows;
         maxCallRows = Math.max(maxCallRows, rows);
         if (firstCallNanos < 0) firstCallNanos = callStartNanos;
+        lastCallNanos = callStartNanos;
     }
 
     /** Steps of the slowest sample, planned steps of the longest, samples finished. */

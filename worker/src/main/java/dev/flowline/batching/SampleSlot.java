@@ -19,6 +19,8 @@ final class SampleSlot {
     boolean done;
     /** Scratch for one batch-forming pass: effective priority at that pass's time. */
     long effectivePriority;
+    /** Scratch: the forming pass that put this sample in its call. */
+    long takenInPass = -1;
 
     SampleSlot(JobRun run, int index, SampleState state) {
         this.run = run;

@@ -52,6 +52,14 @@ public interface Scheduler extends AutoCloseable {
         return new SchedulerSnapshot(0, 0, 0, 0, jobsInFlight(), 0, 0, 0);
     }
 
+    /**
+     * The call cost the scheduler learned per compatibility group (model and shape) from its own calls, which sizes
+     * its CONTINUOUS calls; empty before any call.
+     */
+    default java.util.Map<String, List<CallCost>> costCurves() {
+        return java.util.Map.of();
+    }
+
     /** Stops the device thread; jobs still in flight are abandoned. */
     @Override
     void close();

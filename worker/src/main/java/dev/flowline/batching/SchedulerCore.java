@@ -5,6 +5,7 @@ import dev.flowline.model.VelocityModel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,9 @@ final class SchedulerCore {
 
     private final SchedulerOptions options;
     private final long maxDelayNanos;
+    private final long maxCallNanos;
+    /** LEAST_SLACK_FIRST: deadline-first admission and early expiry of infeasible jobs. */
+    private final boolean deadlineAware;
     /** In-flight jobs by id, in admission order. */
     private final Map<String, JobRun> runs = new LinkedHashMap<>();
     private final AdmissionQueue queue;
@@ -46,6 +50,8 @@ final class SchedulerCore {
     private int cancelsPending;
     /** No in-flight job can expire before this (it may be earlier than the real next deadline, never later). */
     private long earliestDeadline = Long.MAX_VALUE;
+    /** In-flight jobs that have a deadline. */
+    private int deadlineJobs;
     private long nextJobSeq;
     private long nextBatchSeq;
     /** Stamps {@link SampleSlot#readyOrder}. */
@@ -57,9 +63,11 @@ final class SchedulerCore {
     SchedulerCore(SchedulerOptions options) {
         this.options = options;
         this.maxDelayNanos = options.maxDelayMicros() * 1_000L;
+        this.maxCallNanos = options.maxCallMicros() * 1_000L;
+        this.deadlineAware = options.policy() == OrderingPolicy.LEAST_SLACK_FIRST;
         long agingNanos = options.agingMillisPerLevel() * 1_000_000L;
-        this.queue = new AdmissionQueue(agingNanos);
-        this.former = new BatchFormer(options.maxBatchRows(), agingNanos);
+        this.queue = new AdmissionQueue(agingNanos, deadlineAware);
+        this.former = new BatchFormer(options.policy(), agingNanos);
         this.capacity = new CapacityGate(options.maxJobsInFlight(), options.resumeBelowJobs());
     }
 
@@ -76,6 +84,7 @@ final class SchedulerCore {
         if (job.deadline() != null) {
             deadline = Activation.saturatedAdd(now, saturatedNanos(Duration.between(wallNow, job.deadline())));
             earliestDeadline = Math.min(earliestDeadline, deadline);
+            if (deadline != Long.MAX_VALUE) deadlineJobs++;
         }
         JobRun run = new JobRun(job, model, groupKey(model), nextJobSeq++, now, deadline);
         runs.put(job.jobId(), run);
@@ -133,11 +142,16 @@ final class SchedulerCore {
     Tick plan(long now) {
         ticks++;
         sweep(now);
+        Activation.Guard guard = Activation.Guard.NONE;
+        if (deadlineAware && deadlineJobs > 0) {
+            expireInfeasible(now);
+            guard = new DeadlineGuard(now);
+        }
         Activation.Decision decision = Activation.decide(options, queue, activeJobs, activeSamples,
-                admitting && !capacity.full(), now);
+                admitting && !capacity.full(), now, guard);
         for (JobRun run : decision.activate()) activate(run, now);
         if (slotsDirty) purgeDoneSlots();
-        BatchPlan batch = former.form(groups.values(), now, nextBatchSeq++); // a plan not run still used its number
+        BatchPlan batch = former.form(groups.values(), now, nextBatchSeq++, this::callRows, this::rank); // a plan not run still used its number
         long waitUntil = batch == null ? decision.waitUntilNanos() : companyWindowEnd(batch);
         if (batch != null && now >= waitUntil) return new Tick(batch, 0);
         if (runs.isEmpty()) return Tick.IDLE;
@@ -166,6 +180,8 @@ final class SchedulerCore {
     void complete(BatchPlan plan, BatchResult result, long now) {
         modelCalls++;
         rowsInCalls += plan.rows;
+        Group group = groups.get(plan.groupKey);
+        if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos);
         List<JobRun> advanced = new ArrayList<>();
         for (int i = 0; i < plan.members.length; i++) {
             SampleSlot s = plan.members[i];
@@ -209,6 +225,100 @@ final class SchedulerCore {
         return out;
     }
 
+    /** Each group's learned call cost, by compatibility key. */
+    Map<String, List<CallCost>> costCurves() {
+        Map<String, List<CallCost>> out = new LinkedHashMap<>();
+        for (Group g : groups.values()) out.put(g.key, g.curve.points());
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Rows a group's next call may take: in CONTINUOUS mode its learned size, else (and at most) maxBatchRows. */
+    private int callRows(Group g) {
+        if (options.mode() != BatchingMode.CONTINUOUS) return options.maxBatchRows();
+        return Math.min(options.maxBatchRows(), g.curve.target(maxCallNanos));
+    }
+
+    /** A job-aware pass's rank: oldest first; under LEAST_SLACK_FIRST deadline jobs ahead, least slack first. */
+    private void rank(JobRun run, long now) {
+        run.workLeft = run.evaluationsLeft();
+        run.rank = 0;
+        if (deadlineAware && run.deadlineNanos != Long.MAX_VALUE) {
+            long slack = run.deadlineNanos - now - run.workLeft * callEstimate(run);
+            run.rank = Math.clamp(slack, -(1L << 60), 1L << 60) - (1L << 61);
+        }
+    }
+
+    /** Estimated time of one call of the job's group at its learned size; 0 while nothing is known. */
+    private long callEstimate(JobRun run) {
+        Group g = groups.get(run.groupKey);
+        return g == null ? 0 : g.curve.estimateNanos(Math.min(options.maxBatchRows(), g.curve.learned(maxCallNanos)));
+    }
+
+    /**
+     * Ends EXPIRED the queued jobs that cannot meet their deadline even alone on the device: their remaining
+     * evaluations at the learned time of a call of their own rows. Unknown costs expire nothing.
+     */
+    private void expireInfeasible(long now) {
+        List<JobRun> late = null;
+        for (JobRun run : runs.values()) {
+            if (run.phase != JobRun.Phase.QUEUED || run.deadlineNanos == Long.MAX_VALUE) continue;
+            Group g = groups.get(run.groupKey);
+            if (g == null) continue;
+            long alone = run.evaluationsLeft() * g.curve.estimateNanos(run.samples() * run.rowsPerEvaluation);
+            if (alone > 0 && now + alone > run.deadlineNanos) {
+                if (late == null) late = new ArrayList<>();
+                late.add(run);
+            }
+        }
+        if (late == null) return;
+        for (JobRun run : late) {
+            Group g = groups.get(run.groupKey);
+            long alone = run.evaluationsLeft() * g.curve.estimateNanos(run.samples() * run.rowsPerEvaluation);
+            end(run, JobStatus.EXPIRED, DEADLINE, "job " + run.job.jobId() + " cannot meet its deadline " + run.job.deadline()
+                    + ": it needs about " + alone / 1_000_000 + " ms of device time alone", now);
+        }
+    }
+
+    /**
+     * Holds back a queued job whose start would make a running job with an earlier deadline miss it: that job's
+     * evaluations left at the call time with the newcomer's rows added, against the call time without them.
+     */
+    private final class DeadlineGuard implements Activation.Guard {
+        private final long now;
+        private List<JobRun> running;
+
+        DeadlineGuard(long now) {
+            this.now = now;
+        }
+
+        @Override
+        public boolean mayStart(JobRun candidate) {
+            Group g = groups.get(candidate.groupKey);
+            if (g == null) return true;
+            if (running == null) {
+                running = new ArrayList<>();
+                for (JobRun r : runs.values()) {
+                    if (r.phase == JobRun.Phase.ACTIVE && r.deadlineNanos != Long.MAX_VALUE) running.add(r);
+                }
+            }
+            if (running.isEmpty()) return true;
+            int size = callRows(g.curve.learned(maxCallNanos));
+            int rows = g.readyRows();
+            long before = g.curve.estimateNanos(Math.max(1, Math.min(rows, size)));
+            long after = g.curve.estimateNanos(Math.min(rows + candidate.samples() * candidate.rowsPerEvaluation, size));
+            for (JobRun r : running) {
+                if (!r.groupKey.equals(candidate.groupKey) || r.deadlineNanos >= candidate.deadlineNanos) continue;
+                long left = r.evaluationsLeft();
+                if (now + left * before <= r.deadlineNanos && now + left * after > r.deadlineNanos) return false;
+            }
+            return true;
+        }
+
+        private int callRows(int learned) {
+            return Math.min(options.maxBatchRows(), learned);
+        }
+    }
+
     SchedulerSnapshot snapshot() {
         int rows = 0;
         for (Group g : groups.values()) for (SampleSlot s : g.slots) if (!s.done) rows += s.rows;
@@ -246,7 +356,7 @@ final class SchedulerCore {
         queue.remove(run);
         run.phase = JobRun.Phase.ACTIVE;
         activeJobs++;
-        Group group = groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model));
+        Group group = groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model, options.maxBatchRows()));
         for (SampleSlot s : run.slots) {
             activeSamples++;
             s.readySinceNanos = now;
@@ -302,6 +412,7 @@ final class SchedulerCore {
         }
         run.phase = JobRun.Phase.ENDED;
         runs.remove(run.job.jobId());
+        if (run.deadlineNanos != Long.MAX_VALUE) deadlineJobs--;
         if (run.cancelRequested) cancelsPending--;
     }
 

@@ -11,10 +11,14 @@ package dev.flowline.batching;
  * @param resumeBelowJobs      the capacity listener fires when in-flight jobs fall below this after a rejection (default half of maxJobsInFlight)
  * @param deadlinePolicy       when late jobs expire (default ANYTIME)
  * @param agingMillisPerLevel  waiting this long raises a job's effective priority by one, so low priorities never starve (default 1000 ms)
+ * @param policy               how CONTINUOUS mode ranks ready work when a call cannot take it all (default LEAST_SLACK_FIRST)
+ * @param maxCallMicros        per-call latency bound of the learned call size: CONTINUOUS calls are sized to the most
+ *                             rows per second among sizes whose measured call time stays under it (default 50 ms);
+ *                             {@code maxBatchRows} is the ceiling
  */
 public record SchedulerOptions(BatchingMode mode, int maxBatchRows, long maxDelayMicros, int maxActiveSamples,
                                int maxJobsInFlight, int resumeBelowJobs, DeadlinePolicy deadlinePolicy,
-                               long agingMillisPerLevel) {
+                               long agingMillisPerLevel, OrderingPolicy policy, long maxCallMicros) {
 
     public static final BatchingMode DEFAULT_MODE = BatchingMode.CONTINUOUS;
     public static final int DEFAULT_MAX_BATCH_ROWS = 64;
@@ -23,6 +27,8 @@ public record SchedulerOptions(BatchingMode mode, int maxBatchRows, long maxDela
     public static final int DEFAULT_MAX_JOBS_IN_FLIGHT = 512;
     public static final DeadlinePolicy DEFAULT_DEADLINE_POLICY = DeadlinePolicy.ANYTIME;
     public static final long DEFAULT_AGING_MILLIS_PER_LEVEL = 1000;
+    public static final OrderingPolicy DEFAULT_POLICY = OrderingPolicy.LEAST_SLACK_FIRST;
+    public static final long DEFAULT_MAX_CALL_MICROS = 50_000;
 
     public SchedulerOptions {
         if (mode == null) throw new IllegalArgumentException("batching.mode must be set");
@@ -34,21 +40,25 @@ public record SchedulerOptions(BatchingMode mode, int maxBatchRows, long maxDela
             throw new IllegalArgumentException("batching.resumeBelowJobs must be in [1, maxJobsInFlight=" + maxJobsInFlight + "], got " + resumeBelowJobs);
         if (deadlinePolicy == null) throw new IllegalArgumentException("batching.deadlinePolicy must be set");
         if (agingMillisPerLevel < 1) throw new IllegalArgumentException("batching.agingMillisPerLevel must be >= 1, got " + agingMillisPerLevel);
+        if (policy == null) throw new IllegalArgumentException("batching.policy must be set");
+        if (maxCallMicros < 1) throw new IllegalArgumentException("batching.maxCallMicros must be >= 1, got " + maxCallMicros);
     }
 
     public static SchedulerOptions defaults() {
         return new SchedulerOptions(DEFAULT_MODE, DEFAULT_MAX_BATCH_ROWS, DEFAULT_MAX_DELAY_MICROS, DEFAULT_MAX_ACTIVE_SAMPLES,
                 DEFAULT_MAX_JOBS_IN_FLIGHT, Math.max(1, DEFAULT_MAX_JOBS_IN_FLIGHT / 2), DEFAULT_DEADLINE_POLICY,
-                DEFAULT_AGING_MILLIS_PER_LEVEL);
+                DEFAULT_AGING_MILLIS_PER_LEVEL, DEFAULT_POLICY, DEFAULT_MAX_CALL_MICROS);
     }
 
-    public SchedulerOptions withMode(BatchingMode v) { return new SchedulerOptions(v, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel); }
-    public SchedulerOptions withMaxBatchRows(int v) { return new SchedulerOptions(mode, v, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel); }
-    public SchedulerOptions withMaxDelayMicros(long v) { return new SchedulerOptions(mode, maxBatchRows, v, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel); }
-    public SchedulerOptions withMaxActiveSamples(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, v, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel); }
+    public SchedulerOptions withMode(BatchingMode v) { return new SchedulerOptions(v, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros); }
+    public SchedulerOptions withMaxBatchRows(int v) { return new SchedulerOptions(mode, v, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros); }
+    public SchedulerOptions withMaxDelayMicros(long v) { return new SchedulerOptions(mode, maxBatchRows, v, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros); }
+    public SchedulerOptions withMaxActiveSamples(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, v, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros); }
     /** Also sets resumeBelowJobs to half of it. */
-    public SchedulerOptions withMaxJobsInFlight(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, v, Math.max(1, v / 2), deadlinePolicy, agingMillisPerLevel); }
-    public SchedulerOptions withResumeBelowJobs(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, v, deadlinePolicy, agingMillisPerLevel); }
-    public SchedulerOptions withDeadlinePolicy(DeadlinePolicy v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, v, agingMillisPerLevel); }
-    public SchedulerOptions withAgingMillisPerLevel(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, v); }
+    public SchedulerOptions withMaxJobsInFlight(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, v, Math.max(1, v / 2), deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros); }
+    public SchedulerOptions withResumeBelowJobs(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, v, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros); }
+    public SchedulerOptions withDeadlinePolicy(DeadlinePolicy v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, v, agingMillisPerLevel, policy, maxCallMicros); }
+    public SchedulerOptions withAgingMillisPerLevel(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, v, policy, maxCallMicros); }
+    public SchedulerOptions withPolicy(OrderingPolicy v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, v, maxCallMicros); }
+    public SchedulerOptions withMaxCallMicros(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, v); }
 }

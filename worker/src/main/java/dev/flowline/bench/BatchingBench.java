@@ -2,9 +2,15 @@ package dev.flowline.bench;
 
 import dev.flowline.batching.BatchingMode;
 import dev.flowline.batching.SchedulerOptions;
+import dev.flowline.batching.SimulatedDevice;
 import dev.flowline.model.VelocityModel;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,14 +115,43 @@ public final class BatchingBench {
         log.printf("open loop: %d jobs at %.1f jobs/s (%.0f%% of capacity, %.1f rows/job) over %.1f s%n", trace.size(),
                 rate, 100 * o.loadFraction(), o.mix().meanRowsPerJob(guidance), traceSeconds);
         if (trace.size() < 100) log.printf("  (only %d jobs: their p99 is about their maximum)%n", trace.size());
+        double[] serviceMs = SimulatedBatching.serviceMs(o.mix(), guidance, costCurve(byBatch));
         Map<BatchingMode, OpenLoop.ModeResult> modes = new LinkedHashMap<>();
         for (BatchingMode mode : List.of(BatchingMode.CONTINUOUS, BatchingMode.REQUEST, BatchingMode.NONE)) {
-            OpenLoop.ModeResult m = OpenLoop.run(model, o.scheduler(), mode, trace, o.mix(), o.drainSeconds(), factory);
+            OpenLoop.ModeResult m = OpenLoop.run(model, o.scheduler(), mode, trace, o.mix(), o.drainSeconds(), factory, serviceMs);
             modes.put(mode, m);
             log.printf("  %-10s p50 %8.1f ms  p99 %8.1f ms  %6.1f jobs/s  %5.1f rows/call  unfinished %d%s%n",
                     mode.name().toLowerCase(), m.p50Ms(), m.p99Ms(), m.jobsPerSecond(), m.meanBatchRows(),
                     m.unfinished(), m.latencyCensored() ? " (percentiles are lower bounds)" : "");
         }
         return new BatchingReport(model.info().name(), o, raw, byBatch, closed, trace, modes);
+    }
+
+    /** The model alone at each batch size for {@code seconds} each: a simulated device's cost curve. */
+    public static SimulatedDevice.CostModel measureCostCurve(VelocityModel model, List<Integer> batchSizes, double seconds,
+                                                             long seed, PrintStream log) {
+        Map<Integer, RawThroughput.Result> byBatch = new LinkedHashMap<>();
+        for (int b : batchSizes) {
+            RawThroughput.Result r = RawThroughput.measure(model, model.info(), b, seconds, seed + b);
+            byBatch.put(b, r);
+            log.printf("raw at batch %d: %.0f rows/s (%.2f ms/call)%n", b, r.rowsPerSecond(), r.msPerCall());
+        }
+        return costCurve(byBatch);
+    }
+
+    /** The {@code raw_by_batch} of an earlier {@code bench batching} JSON as a simulated device's cost curve. */
+    public static SimulatedDevice.CostModel costCurveFrom(Path json) throws IOException {
+        JsonNode byBatch = new ObjectMapper().readTree(json.toFile()).get("raw_by_batch");
+        if (byBatch == null || !byBatch.isObject()) throw new IOException(json + " has no raw_by_batch");
+        Map<Integer, Double> ms = new LinkedHashMap<>();
+        byBatch.fields().forEachRemaining(e -> ms.put(Integer.parseInt(e.getKey()), e.getValue().get("ms_per_call").asDouble()));
+        return SimulatedDevice.CostModel.curve(ms);
+    }
+
+    /** The model-alone curve as a simulated device's cost: milliseconds per call by rows. */
+    public static SimulatedDevice.CostModel costCurve(Map<Integer, RawThroughput.Result> byBatch) {
+        Map<Integer, Double> ms = new LinkedHashMap<>();
+        byBatch.forEach((rows, r) -> ms.put(rows, r.msPerCall()));
+        return SimulatedDevice.CostModel.curve(ms);
     }
 }

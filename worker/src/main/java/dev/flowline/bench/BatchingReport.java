@@ -17,7 +17,8 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
 
     /** The top-level keys of {@link #toJson}, exactly. */
     public static final List<String> TOP_LEVEL_KEYS = List.of("raw_rows_per_s", "raw_by_batch", "continuous_rows_per_s",
-            "scheduler_efficiency", "modes", "p99_ratio_continuous_vs_request", "machine");
+            "scheduler_efficiency", "modes", "p99_ratio_continuous_vs_request", "p99_ratio_by_kind", "slo_attainment",
+            "policy", "simulated", "machine");
 
     public double schedulerEfficiency() {
         return closedLoop.rowsPerSecond() / raw.rowsPerSecond();
@@ -35,6 +36,11 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
      * maximum batch, the closed loop's mean batch and the phase length.
      */
     public Map<String, Object> toJson(Map<String, Object> machine) {
+        return toJson(machine, null);
+    }
+
+    /** {@code simulated}: the same figures from the simulated device ({@link SimulatedBatching}), null when not run. */
+    public Map<String, Object> toJson(Map<String, Object> machine, Map<String, Object> simulated) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("raw_rows_per_s", raw.rowsPerSecond());
         Map<String, Object> byBatch = new LinkedHashMap<>();
@@ -51,6 +57,13 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
         modes.forEach((mode, m) -> modeJson.put(mode.name().toLowerCase(), modeJson(m)));
         json.put("modes", modeJson);
         json.put("p99_ratio_continuous_vs_request", p99RatioContinuousVsRequest());
+        OpenLoop.ModeResult c = modes.get(BatchingMode.CONTINUOUS), r = modes.get(BatchingMode.REQUEST);
+        json.put("p99_ratio_by_kind", c == null || r == null ? Map.of() : SimulatedBatching.ratioByKind(c, r));
+        Map<String, Object> slo = new LinkedHashMap<>();
+        modes.forEach((mode, m) -> slo.put(mode.name().toLowerCase(), Map.of(String.valueOf(options.loadFraction()), m.sloAttainment())));
+        json.put("slo_attainment", slo);
+        json.put("policy", options.scheduler().policy().name());
+        json.put("simulated", simulated == null ? Map.of() : simulated);
         Map<String, Object> machineJson = new LinkedHashMap<>(machine);
         machineJson.put("model", model);
         machineJson.put("max_batch_rows", options.scheduler().maxBatchRows());
@@ -84,11 +97,13 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
             kj.put("jobs", k.jobs());
             kj.put("p50_ms", k.p50Ms());
             kj.put("p99_ms", k.p99Ms());
+            kj.put("mean_ms", k.meanMs());
             kinds.put(k.kind(), kj);
         }
         j.put("by_kind", kinds);
         j.put("arrival_rate_jobs_per_s", trace.ratePerSecond());
         j.put("load_fraction", options.loadFraction());
+        j.put("slo_attainment", m.sloAttainment());
         return j;
     }
 

@@ -38,15 +38,25 @@ final class OpenLoop {
     record ModeResult(BatchingMode mode, int offered, int completed, int failed, int unfinished, double p50Ms,
                       double p99Ms, double meanMs, double maxMs, double jobsPerSecond, double meanBatchRows,
                       long modelCalls, double meanQueuedMs, double meanSamplingMs, double runSeconds,
-                      boolean latencyCensored, List<KindLatency> byKind) {
+                      boolean latencyCensored, List<KindLatency> byKind, double sloAttainment) {
     }
 
     /** Latency of one kind of job (censored like the totals). */
-    record KindLatency(String kind, int jobs, double p50Ms, double p99Ms) {
+    record KindLatency(String kind, int jobs, double p50Ms, double p99Ms, double meanMs) {
     }
+
+    /** SLO of a job: finished within this many times its own unloaded service time. */
+    static final double SLO_FACTOR = 5.0;
 
     static ModeResult run(VelocityModel model, SchedulerOptions options, BatchingMode mode, ArrivalTrace trace,
                           WorkloadMix mix, double drainSeconds, SchedulerFactory factory) throws InterruptedException {
+        return run(model, options, mode, trace, mix, drainSeconds, factory, null);
+    }
+
+    /** {@code serviceMs}: each mix entry's unloaded service time, for SLO attainment (null: none). */
+    static ModeResult run(VelocityModel model, SchedulerOptions options, BatchingMode mode, ArrivalTrace trace,
+                          WorkloadMix mix, double drainSeconds, SchedulerFactory factory, double[] serviceMs)
+            throws InterruptedException {
         int n = trace.size();
         long[] doneAt = new long[n];
         JobStatus[] status = new JobStatus[n];
@@ -93,11 +103,13 @@ final class OpenLoop {
             }
             allDone.await(Math.max(0, cutoff - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
-        return summarise(mode, trace, mix, doneAt, status, queued, sampling, rows.get(), calls.get(), start, cutoff);
+        return summarise(mode, trace, mix, doneAt, status, queued, sampling, rows.get(), calls.get(), start, cutoff, serviceMs);
     }
 
-    private static ModeResult summarise(BatchingMode mode, ArrivalTrace trace, WorkloadMix mix, long[] doneAt, JobStatus[] status,
-                                        long[] queued, long[] sampling, long rows, long calls, long start, long cutoff) {
+    /** The figures of one replay; times on any one timeline (wall or virtual), {@code doneAt} absolute. */
+    static ModeResult summarise(BatchingMode mode, ArrivalTrace trace, WorkloadMix mix, long[] doneAt, JobStatus[] status,
+                                long[] queued, long[] sampling, long rows, long calls, long start, long cutoff,
+                                double[] serviceMs) {
         int n = trace.size();
         double[] latencyMs = new double[n];
         double[] finishedMs = new double[n];
@@ -126,7 +138,15 @@ final class OpenLoop {
             double[] of = java.util.stream.IntStream.range(0, n).filter(i -> trace.arrivals().get(i).mixEntry() == kind)
                     .mapToDouble(i -> latencyMs[i]).toArray();
             Percentiles p = Percentiles.of(of);
-            byKind.add(new KindLatency(mix.entries().get(k).name(), of.length, p.percentile(50), p.percentile(99)));
+            byKind.add(new KindLatency(mix.entries().get(k).name(), of.length, p.percentile(50), p.percentile(99), p.mean()));
+        }
+        double slo = Double.NaN;
+        if (serviceMs != null && n > 0) {
+            int met = 0;
+            for (int i = 0; i < n; i++) {
+                if (status[i] == JobStatus.SUCCEEDED && latencyMs[i] <= SLO_FACTOR * serviceMs[trace.arrivals().get(i).mixEntry()]) met++;
+            }
+            slo = met / (double) n;
         }
         Percentiles done = Percentiles.of(Arrays.copyOf(finishedMs, finished));
         long end = unfinished > 0 ? cutoff : last;
@@ -134,7 +154,7 @@ final class OpenLoop {
         return new ModeResult(mode, n, completed, failed, unfinished, all.percentile(50), all.percentile(99),
                 done.mean(), done.max(), completed / runSeconds, calls == 0 ? 0 : rows / (double) calls, calls,
                 finished == 0 ? Double.NaN : queuedSum / finished, finished == 0 ? Double.NaN : samplingSum / finished,
-                runSeconds, unfinished > 0, byKind);
+                runSeconds, unfinished > 0, byKind, slo);
     }
 
     private static void waitUntil(long deadline) {

@@ -1,6 +1,8 @@
 package dev.flowline.cli;
 
+import dev.flowline.batching.OrderingPolicy;
 import dev.flowline.batching.SchedulerOptions;
+import dev.flowline.batching.SimulatedDevice;
 import dev.flowline.bench.AnalyticClassifier;
 import dev.flowline.bench.BatchingBench;
 import dev.flowline.bench.BatchingReport;
@@ -13,6 +15,8 @@ import dev.flowline.bench.OnnxClassifier;
 import dev.flowline.bench.QualityBench;
 import dev.flowline.bench.QualityReport;
 import dev.flowline.bench.SchedulerFactory;
+import dev.flowline.bench.SimulatedBatching;
+import dev.flowline.bench.WorkloadMix;
 import dev.flowline.bench.SolversBench;
 import dev.flowline.bench.SolversReport;
 import dev.flowline.model.AnalyticGaussianModel;
@@ -106,17 +110,75 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--seed", defaultValue = "20261122")
         long seed;
 
+        @Option(names = "--policy", defaultValue = "LEAST_SLACK_FIRST",
+                description = "CONTINUOUS ordering policy: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        OrderingPolicy policy;
+
+        @Option(names = "--simulate", description = "Only the simulated device: exact, repeatable, no wall-clock phases "
+                + "(the cost is --cost-from, the analytic model's busy-spin, or the model measured alone per batch size).")
+        boolean simulateOnly;
+
+        @Option(names = "--cost-from", paramLabel = "FILE", description = "Simulated device's cost: raw_by_batch of an earlier bench batching JSON.")
+        Path costFrom;
+
+        @Option(names = "--loads", split = ",", description = "Loads of the simulated sweep (default 0.3,0.5,0.7,0.9,1.1; --load is the headline).")
+        List<Double> loads;
+
+        @Option(names = "--sim-jobs", defaultValue = "2000", description = "Jobs per simulated trace, at least (default ${DEFAULT-VALUE}).")
+        int simJobs;
+
         @Override
         public Integer call() throws Exception {
             try (LoadedModel m = modelChoice.load()) {
-                SchedulerOptions scheduler = SchedulerOptions.defaults().withMaxBatchRows(maxBatchRows).withMaxDelayMicros(maxDelayMicros);
+                SchedulerOptions scheduler = SchedulerOptions.defaults().withMaxBatchRows(maxBatchRows).withMaxDelayMicros(maxDelayMicros)
+                        .withPolicy(policy);
+                SimulatedBatching.Options sim = new SimulatedBatching.Options(loads == null ? SimulatedBatching.DEFAULT_LOADS : loads,
+                        load, simJobs, seed, scheduler, WorkloadMix.DEFAULT, List.of(OrderingPolicy.values()));
+                if (simulateOnly) {
+                    SimulatedDevice.CostModel cost = simulatedCost(m, () -> BatchingBench.measureCostCurve(m.model(),
+                            BatchingBench.DEFAULT_BATCH_SIZES, Math.max(0.05, seconds / 4), seed, System.err));
+                    Map<String, Object> simulated = SimulatedBatching.run(m.model().info(), cost, costName(), sim, output.plotDir(), System.err);
+                    Map<String, Object> json = new java.util.LinkedHashMap<>();
+                    json.put("policy", policy.name());
+                    json.put("simulated", simulated);
+                    json.put("machine", m.machine());
+                    output.write(json, List.of(Path.of((String) simulated.get("plots"))), simulatedSummary(simulated));
+                    return 0;
+                }
                 BatchingBench.Options o = BatchingBench.Options.defaults(seconds).withScheduler(scheduler).withLoadFraction(load).withSeed(seed)
                         .withMinTraceJobs(minTraceJobs);
                 if (drainSeconds != null) o = o.withDrainSeconds(drainSeconds);
                 BatchingReport report = BatchingBench.run(m.model(), o, SchedulerFactory.DEFAULT, System.err);
-                output.write(report.toJson(m.machine()), report.writePlots(output.plotDir()), report.summary());
+                SimulatedDevice.CostModel cost = simulatedCost(m, () -> BatchingBench.costCurve(report.rawByBatch()));
+                Map<String, Object> simulated = SimulatedBatching.run(m.model().info(), cost, costName(), sim, output.plotDir(), System.err);
+                List<Path> plots = new ArrayList<>(report.writePlots(output.plotDir()));
+                plots.add(Path.of((String) simulated.get("plots")));
+                output.write(report.toJson(m.machine(), simulated), plots, report.summary() + simulatedSummary(simulated));
             }
             return 0;
+        }
+
+        private SimulatedDevice.CostModel simulatedCost(LoadedModel m, java.util.function.Supplier<SimulatedDevice.CostModel> measured)
+                throws IOException {
+            if (costFrom != null) return BatchingBench.costCurveFrom(costFrom);
+            if (m.model() instanceof AnalyticGaussianModel) {
+                return SimulatedDevice.CostModel.linear(modelChoice.costPerCallMicros * 1_000, modelChoice.costPerRowMicros * 1_000);
+            }
+            return measured.get();
+        }
+
+        private String costName() {
+            if (costFrom != null) return "raw_by_batch of " + costFrom.getFileName();
+            if (modelChoice.name.equals(LoadedModel.ANALYTIC)) {
+                return modelChoice.costPerCallMicros + " us/call + " + modelChoice.costPerRowMicros + " us/row";
+            }
+            return "raw_by_batch measured now";
+        }
+
+        private static String simulatedSummary(Map<String, Object> s) {
+            return String.format("simulated (%s, policy %s): p99 continuous / request = %.3f, by kind %s, scheduler efficiency %.3f%n",
+                    s.get("cost_model"), s.get("policy"), (Double) s.get("p99_ratio_continuous_vs_request"), s.get("p99_ratio_by_kind"),
+                    (Double) s.get("scheduler_efficiency"));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.flowline.config;
 
 import dev.flowline.batching.BatchingMode;
 import dev.flowline.batching.DeadlinePolicy;
+import dev.flowline.batching.OrderingPolicy;
 import dev.flowline.batching.SchedulerOptions;
 
 import java.nio.file.Path;
@@ -80,6 +81,14 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
             .define("batching.deadlinePolicy", STRING, SchedulerOptions.DEFAULT_DEADLINE_POLICY.name(), oneOf(DeadlinePolicy.class),
                     "ANYTIME: late jobs expire even mid-flight; BEFORE_START: only before their first evaluation.")
             .define("batching.agingMillisPerLevel", LONG, SchedulerOptions.DEFAULT_AGING_MILLIS_PER_LEVEL, atLeast(1), "Waiting this long raises a job's effective priority by one.")
+            .define("batching.policy", STRING, SchedulerOptions.DEFAULT_POLICY.name(), oneOf(OrderingPolicy.class),
+                    "Which ready rows a CONTINUOUS call takes when it cannot take all (priority and aging first in every policy): "
+                            + "ROUND_ROBIN (the row waiting longest; every job slows when rows are not free), "
+                            + "OLDEST_JOB_FIRST (a started job keeps its rate; short jobs back-fill an eighth of the call), "
+                            + "LEAST_SLACK_FIRST (as OLDEST_JOB_FIRST, deadline jobs first by least slack; earliest-deadline admission, "
+                            + "infeasible deadlines expire before using the device).")
+            .define("batching.maxCallMicros", LONG, SchedulerOptions.DEFAULT_MAX_CALL_MICROS, atLeast(1),
+                    "Per-call latency bound: CONTINUOUS calls are sized to the most rows/s the device's measured cost curve gives within it (maxBatchRows is the ceiling).")
 
             .define("models.dirs", LIST, List.of(), "Directories searched for model manifests (flowline-model.json).")
             .define("models.builtin", BOOLEAN, true, "Also serve the built-in demo models.")
@@ -150,7 +159,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         SchedulerOptions batching = new SchedulerOptions(BatchingMode.valueOf((String) v.get("batching.mode")),
                 (Integer) v.get("batching.maxBatchRows"), (Long) v.get("batching.maxDelayMicros"),
                 (Integer) v.get("batching.maxActiveSamples"), maxJobs, resume == null ? Math.max(1, maxJobs / 2) : resume,
-                DeadlinePolicy.valueOf((String) v.get("batching.deadlinePolicy")), (Long) v.get("batching.agingMillisPerLevel"));
+                DeadlinePolicy.valueOf((String) v.get("batching.deadlinePolicy")), (Long) v.get("batching.agingMillisPerLevel"),
+                OrderingPolicy.valueOf((String) v.get("batching.policy")), (Long) v.get("batching.maxCallMicros"));
         ModelOptions models = new ModelOptions(((List<String>) v.get("models.dirs")).stream().map(Path::of).toList(),
                 (Boolean) v.get("models.builtin"), (Boolean) v.get("models.analytic"), (Long) v.get("models.analyticCostPerCallMicros"));
         LimitOptions limits = new LimitOptions((Integer) v.get("limits.maxSamples"), (Integer) v.get("limits.maxSteps"),

@@ -24,20 +24,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Random jobs, arrivals, cancellations and deadlines (fixed seeds): every job ends once, no row lost or doubled. */
 class FuzzTest {
 
-    static Stream<Arguments> modesAndSeeds() {
+    static Stream<Arguments> modesPoliciesAndSeeds() {
         List<Arguments> args = new ArrayList<>();
-        for (BatchingMode mode : BatchingMode.values()) for (long seed : new long[] {1, 2, 3}) args.add(Arguments.of(mode, seed));
+        for (BatchingMode mode : BatchingMode.values()) {
+            for (OrderingPolicy policy : OrderingPolicy.values()) {
+                for (long seed : new long[] {1, 2, 3}) args.add(Arguments.of(mode, policy, seed));
+            }
+        }
         return args.stream();
     }
 
-    @ParameterizedTest(name = "{0} seed {1}")
-    @MethodSource("modesAndSeeds")
-    void everyJobEndsExactlyOnceAndNoRowIsLostOrDoubled(BatchingMode mode, long seed) {
+    static Stream<Arguments> modesAndPolicies() {
+        List<Arguments> args = new ArrayList<>();
+        for (BatchingMode mode : BatchingMode.values()) for (OrderingPolicy p : OrderingPolicy.values()) args.add(Arguments.of(mode, p));
+        return args.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} seed {2}")
+    @MethodSource("modesPoliciesAndSeeds")
+    void everyJobEndsExactlyOnceAndNoRowIsLostOrDoubled(BatchingMode mode, OrderingPolicy policy, long seed) {
         AnalyticModel a = new AnalyticModel("a", 5);
         AnalyticModel b = new AnalyticModel("b", 3, 2);
         List<MixedJobs.Spec> specs = MixedJobs.make(seed, 150, a, b);
         SchedulerOptions o = SchedulerOptions.defaults().withMode(mode).withMaxBatchRows(8).withMaxActiveSamples(12)
-                .withMaxJobsInFlight(20).withResumeBelowJobs(10).withMaxDelayMicros(300).withAgingMillisPerLevel(5);
+                .withMaxJobsInFlight(20).withResumeBelowJobs(10).withMaxDelayMicros(300).withAgingMillisPerLevel(5).withPolicy(policy);
         Harness h = new Harness(o, a, b);
         SplittableRandom r = new SplittableRandom(seed);
         Map<String, MixedJobs.Spec> byId = new HashMap<>();
@@ -108,15 +118,15 @@ class FuzzTest {
         if (rejectedFull > 0) assertThat(h.listener.capacityEvents()).isBetween(1L, (long) rejectedFull);
     }
 
-    @ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(BatchingMode.class)
-    void concurrentProducersAndCancellersOnTheDeviceThread(BatchingMode mode) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modesAndPolicies")
+    void concurrentProducersAndCancellersOnTheDeviceThread(BatchingMode mode, OrderingPolicy policy) throws Exception {
         AnalyticModel a = new AnalyticModel("a", 5);
         AnalyticModel b = new AnalyticModel("b", 3, 2);
         List<MixedJobs.Spec> specs = MixedJobs.make(99, 200, a, b);
         RecordingListener listener = new RecordingListener();
         SchedulerOptions o = SchedulerOptions.defaults().withMode(mode).withMaxBatchRows(16).withMaxActiveSamples(24)
-                .withMaxDelayMicros(50);
+                .withMaxDelayMicros(50).withPolicy(policy);
         Set<String> accepted = ConcurrentHashMap.newKeySet();
         Set<String> cancelled = ConcurrentHashMap.newKeySet();
         ExecutorService pool = Executors.newFixedThreadPool(4);

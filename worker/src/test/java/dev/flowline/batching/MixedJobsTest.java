@@ -2,7 +2,7 @@ package dev.flowline.batching;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -29,13 +29,13 @@ class MixedJobsTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(BatchingMode.class)
-    void mixedJobsGiveTheirSoloResultsBitForBit(BatchingMode mode) {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("dev.flowline.batching.FuzzTest#modesAndPolicies")
+    void mixedJobsGiveTheirSoloResultsBitForBit(BatchingMode mode, OrderingPolicy policy) {
         AnalyticModel a = new AnalyticModel("a", 6);
         AnalyticModel b = new AnalyticModel("b", 2, 3, 2);
         List<MixedJobs.Spec> specs = MixedJobs.make(7, 30, a, b);
-        Harness h = new Harness(Harness.options(mode).withMaxBatchRows(16), a, b);
+        Harness h = new Harness(Harness.options(mode).withMaxBatchRows(16).withPolicy(policy), a, b);
         h.msPerTick = 1;
 
         for (int i = 0; i < specs.size(); i++) {
@@ -84,14 +84,14 @@ class MixedJobsTest {
         assertThat(h.listener.completionOrder()).containsExactly("j0", "j1", "j2");
     }
 
-    @ParameterizedTest
-    @EnumSource(BatchingMode.class)
-    void onTheDeviceThreadMixedJobsGiveTheirSoloResults(BatchingMode mode) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("dev.flowline.batching.FuzzTest#modesAndPolicies")
+    void onTheDeviceThreadMixedJobsGiveTheirSoloResults(BatchingMode mode, OrderingPolicy policy) throws Exception {
         AnalyticModel a = new AnalyticModel("a", 6);
         AnalyticModel b = new AnalyticModel("b", 2, 3, 2);
         List<MixedJobs.Spec> specs = MixedJobs.make(11, 40, a, b);
         RecordingListener listener = new RecordingListener();
-        SchedulerOptions options = SchedulerOptions.defaults().withMode(mode).withMaxBatchRows(16).withMaxDelayMicros(100);
+        SchedulerOptions options = SchedulerOptions.defaults().withMode(mode).withMaxBatchRows(16).withMaxDelayMicros(100).withPolicy(policy);
         try (Scheduler s = Scheduler.start(options, name -> name.equals("a") ? java.util.Optional.of(a)
                 : name.equals("b") ? java.util.Optional.of(b) : java.util.Optional.empty(), listener)) {
             for (MixedJobs.Spec spec : specs) assertThat(s.offer(spec.job().build())).isEqualTo(Admission.ACCEPTED);

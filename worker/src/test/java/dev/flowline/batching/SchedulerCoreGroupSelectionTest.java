@@ -60,7 +60,7 @@ class SchedulerCoreGroupSelectionTest {
 
     @Test
     void equalPrioritiesAlternateByOldestWaitingRow() {
-        SchedulerCore core = core(opts());
+        SchedulerCore core = core(opts().withPolicy(OrderingPolicy.ROUND_ROBIN));
         BatchExecutor executor = new BatchExecutor(64, clock);
         offer(core, "a", small, 0, TestSample.euler(4, 1, 3));
         offer(core, "b", large, 0, TestSample.euler(8, 2, 3));
@@ -75,7 +75,7 @@ class SchedulerCoreGroupSelectionTest {
 
     @Test
     void agingLetsALowPriorityGroupThroughWhileAHighPriorityOneStillRuns() {
-        SchedulerCore core = core(opts().withAgingMillisPerLevel(10));
+        SchedulerCore core = core(opts().withAgingMillisPerLevel(10).withPolicy(OrderingPolicy.ROUND_ROBIN));
         BatchExecutor executor = new BatchExecutor(64, clock);
         offer(core, "urgent", small, 3, TestSample.euler(4, 1, 100));
         offer(core, "patient", large, 0, TestSample.euler(8, 2, 2));

@@ -34,7 +34,8 @@ class BatchingBenchTest {
         List<String> keys = new ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
         assertThat(keys).containsExactlyElementsOf(BatchingReport.TOP_LEVEL_KEYS).containsExactly("raw_rows_per_s",
-                "raw_by_batch", "continuous_rows_per_s", "scheduler_efficiency", "modes", "p99_ratio_continuous_vs_request", "machine");
+                "raw_by_batch", "continuous_rows_per_s", "scheduler_efficiency", "modes", "p99_ratio_continuous_vs_request",
+                "p99_ratio_by_kind", "slo_attainment", "policy", "simulated", "machine");
         List<String> modes = new ArrayList<>();
         json.get("modes").fieldNames().forEachRemaining(modes::add);
         assertThat(modes).containsExactly("continuous", "request", "none");
@@ -47,5 +48,25 @@ class BatchingBenchTest {
         assertThat(json.get("raw_by_batch").has("4")).isTrue();
         assertThat(json.get("machine").get("cores").asInt()).isPositive();
         assertThat(report.writePlots(dir)).allMatch(Files::isRegularFile);
+        assertThat(json.get("policy").asText()).isEqualTo("LEAST_SLACK_FIRST");
+        assertThat(json.get("p99_ratio_by_kind").has("rk4-32")).isTrue();
+    }
+
+    @Test
+    void theSimulatedSweepIsExactlyRepeatableAndWritesTheContractKeys(@TempDir Path dir) throws Exception {
+        SimulatedBatching.Options o = new SimulatedBatching.Options(List.of(0.5, 0.9), 0.7, 200, 3,
+                SchedulerOptions.defaults(), WorkloadMix.DEFAULT, List.of(dev.flowline.batching.OrderingPolicy.values()));
+        var cost = dev.flowline.batching.SimulatedDevice.CostModel.linear(3_000_000, 30_000);
+        var info = AnalyticGaussianModel.builder().build().info();
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        var first = SimulatedBatching.run(info, cost, "test", o, dir, quiet);
+        var second = SimulatedBatching.run(info, cost, "test", o, null, quiet);
+
+        assertThat(first).containsKeys("scheduler_efficiency", "p99_ratio_continuous_vs_request", "p99_ratio_by_kind",
+                "slo_attainment", "policy", "modes", "sweep", "learned_cost_curve");
+        assertThat(first.get("p99_ratio_continuous_vs_request")).isEqualTo(second.get("p99_ratio_continuous_vs_request"));
+        assertThat(first.get("sweep")).isEqualTo(second.get("sweep"));
+        assertThat(((java.util.Map<?, ?>) first.get("slo_attainment")).keySet()).extracting(Object::toString).contains("continuous", "request", "none");
+        assertThat(Path.of((String) first.get("plots"))).isRegularFile();
     }
 }

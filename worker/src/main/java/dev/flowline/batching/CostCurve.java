@@ -1,0 +1,165 @@
+package dev.flowline.batching;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one compatibility group's model calls cost, learned from the scheduler's own calls, and the call size it
+ * implies. Calls are binned by rows into sizes 1, 2, 4 … up to the ceiling ({@code maxBatchRows}); each bin keeps a
+ * moving average of rows and time per call. The chosen size is the smallest bin within {@link #TOLERANCE} of the
+ * best rows per second among bins whose calls stay under the latency bound: on an accelerator, where rows are
+ * nearly free, that is the ceiling; on a CPU, where a row costs the same batched or not, it is small, and the
+ * ordering policy then decides who rides.
+ *
+ * <p>Sizes between and above measured bins are read off a straight line through the two largest (time = a + c·rows),
+ * so the traffic's own calls are enough. When it gives only one bin (calls always full), one call in
+ * {@link #PROBE_EVERY} takes one row to give the second point; a bin the traffic no longer fills is re-measured
+ * after {@link #STALE_AFTER} calls. Before anything is known, and when calls take
+ * no measurable time, the ceiling is chosen (the scheduler's behaviour before it learned). Confined to the core.
+ */
+final class CostCurve {
+    /** Bins whose rows per second are this close to the best count as equally good; the smallest of them wins. */
+    static final double TOLERANCE = 0.05;
+    /** One call in this many may be sized to probe a bin. */
+    static final int PROBE_EVERY = 32;
+    /** A bin not measured within this many calls is stale. */
+    static final int STALE_AFTER = 1024;
+    private static final double ALPHA = 0.2;
+
+    private final int[] sizes;
+    private final double[] meanNanos;
+    private final double[] meanRows;
+    private final long[] calls;
+    private final long[] lastCall;
+    private long callCount;
+
+    CostCurve(int ceiling) {
+        List<Integer> s = new ArrayList<>();
+        for (int b = 1; b < ceiling; b *= 2) s.add(b);
+        s.add(ceiling);
+        sizes = s.stream().mapToInt(Integer::intValue).toArray();
+        meanNanos = new double[sizes.length];
+        meanRows = new double[sizes.length];
+        calls = new long[sizes.length];
+        lastCall = new long[sizes.length];
+    }
+
+    void record(int rows, long nanos) {
+        callCount++;
+        int b = bin(rows);
+        if (calls[b] == 0) {
+            meanNanos[b] = nanos;
+            meanRows[b] = rows;
+        } else {
+            meanNanos[b] += ALPHA * (nanos - meanNanos[b]);
+            meanRows[b] += ALPHA * (rows - meanRows[b]);
+        }
+        calls[b]++;
+        lastCall[b] = callCount;
+    }
+
+    /** Rows the next call should take (at most the ceiling): a probe now and then, else the learned size. */
+    int target(long maxCallNanos) {
+        if (callCount >= PROBE_EVERY && callCount % PROBE_EVERY == 0) {
+            int measured = 0, stalest = -1;
+            for (int b = 0; b < sizes.length; b++) {
+                if (calls[b] == 0) continue;
+                measured++;
+                if (callCount - lastCall[b] > STALE_AFTER && (stalest < 0 || lastCall[b] < lastCall[stalest])) stalest = b;
+            }
+            if (measured < 2 && calls[0] == 0) stalest = 0; // a second point for the fit: one row
+            if (stalest < 0) { // the learned size is the largest measured: the curve may still rise above it
+                int top = -1;
+                for (int b = 0; b < sizes.length; b++) if (calls[b] > 0) top = b;
+                int above = top + 1;
+                if (top >= 0 && bin(learned(maxCallNanos)) == top && above < sizes.length
+                        && (lastCall[above] == 0 || callCount - lastCall[above] > 4L * PROBE_EVERY)) stalest = above;
+            }
+            if (stalest >= 0) {
+                lastCall[stalest] = callCount; // probed: not again at once if the traffic cannot fill it
+                return sizes[stalest];
+            }
+        }
+        return learned(maxCallNanos);
+    }
+
+    /**
+     * The smallest measured bin within TOLERANCE of the best rows/s under the bound. The best counts the ceiling too
+     * while it is not measured, extrapolated along the two largest measured bins (time = a + c·rows), since the
+     * curve may still rise there; with fewer than two bins measured, or when no measured bin comes close, the
+     * ceiling.
+     */
+    int learned(long maxCallNanos) {
+        double best = 0;
+        int top = -1, below = -1;
+        for (int b = 0; b < sizes.length; b++) {
+            if (!usable(b, maxCallNanos)) continue;
+            best = Math.max(best, rate(b));
+            below = top;
+            top = b;
+        }
+        int ceiling = sizes.length - 1;
+        if (top < 0) return sizes[ceiling];
+        if (calls[ceiling] == 0) {
+            if (below < 0) return sizes[ceiling];
+            double c = (meanNanos[top] - meanNanos[below]) / Math.max(1e-9, meanRows[top] - meanRows[below]);
+            // The largest call the line keeps under the bound, up to the ceiling.
+            double rows = c <= 0 ? sizes[ceiling] : Math.min(sizes[ceiling], meanRows[top] + (maxCallNanos - meanNanos[top]) / c);
+            double time = Math.max(meanNanos[top], meanNanos[top] + c * (rows - meanRows[top]));
+            if (rows > meanRows[top]) best = Math.max(best, rows / Math.max(1.0, time));
+        }
+        for (int b = 0; b < sizes.length; b++) {
+            if (usable(b, maxCallNanos) && rate(b) >= (1 - TOLERANCE) * best) return sizes[b];
+        }
+        return sizes[ceiling];
+    }
+
+    /**
+     * Estimated time of a call of {@code rows} rows: linear between the measured bins (by their mean rows and time),
+     * beyond them along the nearest two; 0 while nothing is measured.
+     */
+    long estimateNanos(int rows) {
+        int lo = -1, hi = -1, prevLo = -1, nextHi = -1;
+        for (int b = 0; b < sizes.length; b++) {
+            if (calls[b] == 0) continue;
+            if (meanRows[b] <= rows) {
+                prevLo = lo;
+                lo = b;
+            } else if (hi < 0) {
+                hi = b;
+            } else if (nextHi < 0) {
+                nextHi = b;
+            }
+        }
+        int a, z;
+        if (lo >= 0 && hi >= 0) { a = lo; z = hi; }
+        else if (lo >= 0) { a = prevLo; z = lo; }
+        else if (hi >= 0) { a = hi; z = nextHi; }
+        else return 0;
+        if (a < 0 || z < 0) return Math.round(meanNanos[Math.max(a, z)]);
+        double c = (meanNanos[z] - meanNanos[a]) / Math.max(1e-9, meanRows[z] - meanRows[a]);
+        return Math.max(0, Math.round(meanNanos[a] + c * (rows - meanRows[a])));
+    }
+
+    List<CallCost> points() {
+        List<CallCost> out = new ArrayList<>();
+        for (int b = 0; b < sizes.length; b++) {
+            if (calls[b] > 0) out.add(new CallCost(sizes[b], meanRows[b], meanNanos[b] / 1e6, calls[b]));
+        }
+        return out;
+    }
+
+    private boolean usable(int b, long maxCallNanos) {
+        return calls[b] > 0 && meanNanos[b] <= maxCallNanos;
+    }
+
+    /** Rows per nanosecond; a call too fast to measure counts one nanosecond. */
+    private double rate(int b) {
+        return meanRows[b] / Math.max(1.0, meanNanos[b]);
+    }
+
+    private int bin(int rows) {
+        for (int b = 0; b < sizes.length; b++) if (rows <= sizes[b]) return b;
+        return sizes.length - 1;
+    }
+}

@@ -1,0 +1,299 @@
+package dev.flowline.bench;
+
+import dev.flowline.batching.BatchRecord;
+import dev.flowline.batching.BatchingMode;
+import dev.flowline.batching.CallCost;
+import dev.flowline.batching.JobOutcome;
+import dev.flowline.batching.JobStatus;
+import dev.flowline.batching.ModelProvider;
+import dev.flowline.batching.OrderingPolicy;
+import dev.flowline.batching.SchedulerListener;
+import dev.flowline.batching.SchedulerOptions;
+import dev.flowline.batching.SimulatedDevice;
+import dev.flowline.model.AnalyticGaussianModel;
+import dev.flowline.model.ModelInfo;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The batching benchmark on the {@link SimulatedDevice}: the same Poisson traces and workload mix as the wall-clock
+ * run, replayed against the real scheduler on a virtual clock whose calls cost what the cost model says. Exact and
+ * repeatable, so policies and loads can be compared on a busy machine. Samples are integrated by a closed-form
+ * stand-in of the model's shape (the ordering never changes a sample's bytes; only the cost matters here).
+ */
+public final class SimulatedBatching {
+    private SimulatedBatching() {}
+
+    public static final List<Double> DEFAULT_LOADS = List.of(0.3, 0.5, 0.7, 0.9, 1.1);
+
+    /**
+     * @param loads    arrival rates as fractions of the device's capacity (its best rows/s up to maxBatchRows)
+     * @param headline the load whose figures are the headline ratios (added to the sweep if missing)
+     * @param minJobs  jobs per trace, at least
+     * @param policies the CONTINUOUS orderings compared; the scheduler options' own policy is the headline one
+     */
+    public record Options(List<Double> loads, double headline, int minJobs, long seed, SchedulerOptions scheduler,
+                          WorkloadMix mix, List<OrderingPolicy> policies) {
+        public Options {
+            List<Double> l = new ArrayList<>(loads);
+            if (!l.contains(headline)) l.add(headline);
+            l.sort(Double::compare);
+            loads = List.copyOf(l);
+            policies = List.copyOf(policies);
+            if (minJobs < 1) throw new IllegalArgumentException("minJobs must be >= 1");
+        }
+
+        public static Options defaults(SchedulerOptions scheduler) {
+            return new Options(DEFAULT_LOADS, 0.7, 1000, 20261122L, scheduler, WorkloadMix.DEFAULT, List.of(OrderingPolicy.values()));
+        }
+    }
+
+    /** The device's best rows per second at up to {@code maxRows} rows per call. */
+    static double capacityRowsPerSecond(SimulatedDevice.CostModel cost, int maxRows) {
+        double best = 0;
+        for (int r = 1; r <= maxRows; r++) best = Math.max(best, r * 1e9 / cost.callNanos(r));
+        return best;
+    }
+
+    /** Each mix entry's service time alone on the device: its evaluations, each a call of its own rows. */
+    static double[] serviceMs(WorkloadMix mix, boolean guidance, SimulatedDevice.CostModel cost) {
+        double[] ms = new double[mix.entries().size()];
+        for (int k = 0; k < ms.length; k++) {
+            WorkloadMix.Entry e = mix.entries().get(k);
+            int rowsPerEval = (guidance && e.guided() ? 2 : 1) * e.samples();
+            ms[k] = e.solver().method().evaluations(e.steps()) * cost.callNanos(rowsPerEval) / 1e6;
+        }
+        return ms;
+    }
+
+    /** One replay's figures, and the learned call cost at its end. */
+    record Run(OpenLoop.ModeResult result, List<CallCost> curve) {
+    }
+
+    /** The sweep: every load for CONTINUOUS under each policy, REQUEST and NONE; figures as the JSON contract names them. */
+    public static Map<String, Object> run(ModelInfo info, SimulatedDevice.CostModel cost, String costName, Options o,
+                                          Path plotDir, PrintStream log) throws IOException {
+        AnalyticGaussianModel standIn = AnalyticGaussianModel.builder().optName(info.name())
+                .optSampleShape(info.sampleShape()).optNumClasses(info.numClasses()).build();
+        if (standIn.info().supportsGuidance() != info.supportsGuidance()) {
+            throw new IllegalArgumentException("no closed-form stand-in for model " + info.name() + " (guidance support differs)");
+        }
+        boolean guidance = info.supportsGuidance();
+        double capacity = capacityRowsPerSecond(cost, o.scheduler().maxBatchRows());
+        double[] service = serviceMs(o.mix(), guidance, cost);
+        OrderingPolicy headlinePolicy = o.scheduler().policy();
+        log.printf("simulated device (%s): capacity %.0f rows/s at up to %d rows per call%n", costName, capacity,
+                o.scheduler().maxBatchRows());
+
+        // mode label -> load -> result
+        Map<String, Map<Double, OpenLoop.ModeResult>> sweep = new LinkedHashMap<>();
+        List<CallCost> headlineCurve = List.of();
+        for (double load : o.loads()) {
+            double rate = load * capacity / o.mix().meanRowsPerJob(guidance);
+            double seconds = Math.max(o.minJobs() / rate, 1.0);
+            ArrivalTrace trace = ArrivalTrace.poisson(o.seed(), rate, seconds, o.mix(), info.numClasses());
+            List<String> labels = new ArrayList<>();
+            for (OrderingPolicy p : o.policies()) labels.add("continuous-" + p.name().toLowerCase());
+            if (!o.policies().contains(headlinePolicy)) labels.add("continuous-" + headlinePolicy.name().toLowerCase());
+            labels.add("request");
+            labels.add("none");
+            for (String label : labels) {
+                BatchingMode mode = label.startsWith("continuous") ? BatchingMode.CONTINUOUS : BatchingMode.valueOf(label.toUpperCase());
+                OrderingPolicy policy = label.startsWith("continuous-")
+                        ? OrderingPolicy.valueOf(label.substring("continuous-".length()).toUpperCase()) : headlinePolicy;
+                Run run = replay(standIn, cost, o.scheduler().withMode(mode).withPolicy(policy), trace, o.mix(), service, seconds);
+                sweep.computeIfAbsent(label, k -> new LinkedHashMap<>()).put(load, run.result());
+                if (mode == BatchingMode.CONTINUOUS && policy == headlinePolicy && load == o.headline()) headlineCurve = run.curve();
+                OpenLoop.ModeResult m = run.result();
+                log.printf("  load %.1f %-30s p50 %9.1f ms  p99 %9.1f ms  slo %.3f  unfinished %d%n", load, label, m.p50Ms(), m.p99Ms(),
+                        m.sloAttainment(), m.unfinished());
+            }
+        }
+        String continuous = "continuous-" + headlinePolicy.name().toLowerCase();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("scheduler_efficiency", closedLoopEfficiency(standIn, cost, o, capacity));
+        OpenLoop.ModeResult c = sweep.get(continuous).get(o.headline()), r = sweep.get("request").get(o.headline());
+        json.put("p99_ratio_continuous_vs_request", c.p99Ms() / r.p99Ms());
+        json.put("p99_ratio_by_kind", ratioByKind(c, r));
+        Map<String, Object> slo = new LinkedHashMap<>();
+        sweep.forEach((label, byLoad) -> {
+            String mode = label.equals(continuous) ? "continuous" : label;
+            Map<String, Object> l = new LinkedHashMap<>();
+            byLoad.forEach((load, m) -> l.put(String.valueOf(load), m.sloAttainment()));
+            slo.put(mode, l);
+        });
+        json.put("slo_attainment", slo);
+        json.put("policy", headlinePolicy.name());
+        Map<String, Object> modes = new LinkedHashMap<>();
+        modes.put("continuous", modeJson(c));
+        modes.put("request", modeJson(r));
+        modes.put("none", modeJson(sweep.get("none").get(o.headline())));
+        json.put("modes", modes);
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        for (double load : o.loads()) {
+            Map<String, Object> byPolicy = new LinkedHashMap<>();
+            for (OrderingPolicy p : o.policies()) {
+                OpenLoop.ModeResult pc = sweep.get("continuous-" + p.name().toLowerCase()).get(load), pr = sweep.get("request").get(load);
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("p99_ratio_continuous_vs_request", pc.p99Ms() / pr.p99Ms());
+                e.put("p99_ratio_by_kind", ratioByKind(pc, pr));
+                byPolicy.put(p.name(), e);
+            }
+            ratios.put(String.valueOf(load), byPolicy);
+        }
+        json.put("ratios_by_load_and_policy", ratios);
+        Map<String, Object> sweepJson = new LinkedHashMap<>();
+        sweep.forEach((label, byLoad) -> {
+            Map<String, Object> l = new LinkedHashMap<>();
+            byLoad.forEach((load, m) -> l.put(String.valueOf(load), modeJson(m)));
+            sweepJson.put(label, l);
+        });
+        json.put("sweep", sweepJson);
+        List<Map<String, Object>> curve = new ArrayList<>();
+        for (CallCost p : headlineCurve) {
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("rows", p.rows());
+            point.put("mean_rows", p.meanRows());
+            point.put("ms_per_call", p.meanMillis());
+            point.put("calls", p.calls());
+            curve.add(point);
+        }
+        json.put("learned_cost_curve", curve);
+        json.put("cost_model", costName);
+        json.put("capacity_rows_per_s", capacity);
+        json.put("service_ms_by_kind", kindMap(o.mix(), service));
+        if (plotDir != null) json.put("plots", writePlot(plotDir, sweep, o, costName).toString());
+        return json;
+    }
+
+    private static Run replay(AnalyticGaussianModel model, SimulatedDevice.CostModel cost, SchedulerOptions options,
+                              ArrivalTrace trace, WorkloadMix mix, double[] serviceMs, double seconds) {
+        int n = trace.size();
+        long[] doneAt = new long[n];
+        JobStatus[] status = new JobStatus[n];
+        long[] queued = new long[n];
+        long[] sampling = new long[n];
+        SimulatedDevice[] device = new SimulatedDevice[1];
+        SchedulerListener listener = new SchedulerListener() {
+            @Override
+            public void onCompleted(JobOutcome outcome) {
+                int i = (Integer) outcome.job().attachment();
+                doneAt[i] = device[0].nanoTime();
+                status[i] = outcome.status();
+                queued[i] = outcome.queuedNanos();
+                sampling[i] = outcome.samplingNanos();
+            }
+
+            @Override
+            public void onBatch(BatchRecord batch) {}
+        };
+        MixJobFactory jobs = new MixJobFactory(model.info(), mix);
+        long cutoff = (long) (2 * seconds * 1e9); // the trace, then as long again to drain
+        try (SimulatedDevice sim = new SimulatedDevice(options, ModelProvider.of(model), cost, listener)) {
+            device[0] = sim;
+            for (ArrivalTrace.Arrival a : trace.arrivals()) {
+                sim.submitAt(a.atNanos(), jobs.job("sim-" + a.index(), a.mixEntry(), a.label(), a.seed(), a.index()));
+            }
+            sim.run(cutoff);
+            OpenLoop.ModeResult m = OpenLoop.summarise(options.mode(), trace, mix, doneAt, status, queued, sampling,
+                    sim.rows(), sim.modelCalls(), 0, cutoff, serviceMs);
+            return new Run(m, sim.costCurves().values().stream().findFirst().orElse(List.of()));
+        }
+    }
+
+    /** Saturation on the simulated device: enough jobs in flight to fill every call, rows/s against the capacity. */
+    private static double closedLoopEfficiency(AnalyticGaussianModel model, SimulatedDevice.CostModel cost, Options o,
+                                               double capacity) {
+        SchedulerOptions options = o.scheduler().withMode(BatchingMode.CONTINUOUS);
+        int target = ClosedLoop.inFlightTarget(options);
+        MixJobFactory jobs = new MixJobFactory(model.info(), o.mix());
+        java.util.SplittableRandom random = new java.util.SplittableRandom(o.seed());
+        SimulatedDevice[] device = new SimulatedDevice[1];
+        long[] next = {0};
+        int classes = model.info().numClasses();
+        Runnable submit = () -> device[0].submitAt(device[0].nanoTime(), jobs.job("closed-" + next[0]++,
+                o.mix().pick(random.nextDouble()), classes > 0 ? random.nextInt(classes) : -1, random.nextLong(), null));
+        SchedulerListener listener = new SchedulerListener() {
+            @Override
+            public void onCompleted(JobOutcome outcome) {
+                submit.run();
+            }
+        };
+        long window = (long) (Math.max(20, 5 * target * o.mix().meanRowsPerJob(model.info().supportsGuidance()) / capacity) * 1e9);
+        try (SimulatedDevice sim = new SimulatedDevice(options, ModelProvider.of(model), cost, listener)) {
+            device[0] = sim;
+            for (int i = 0; i < target; i++) submit.run();
+            sim.run(window / 4);
+            long rows0 = sim.rows(), t0 = sim.nanoTime();
+            sim.run(window);
+            double rowsPerSecond = (sim.rows() - rows0) / ((sim.nanoTime() - t0) / 1e9);
+            return rowsPerSecond / (o.scheduler().maxBatchRows() * 1e9 / cost.callNanos(o.scheduler().maxBatchRows()));
+        }
+    }
+
+    static Map<String, Object> ratioByKind(OpenLoop.ModeResult c, OpenLoop.ModeResult r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int k = 0; k < c.byKind().size(); k++) {
+            out.put(c.byKind().get(k).kind(), c.byKind().get(k).p99Ms() / r.byKind().get(k).p99Ms());
+        }
+        return out;
+    }
+
+    private static Map<String, Object> kindMap(WorkloadMix mix, double[] values) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int k = 0; k < values.length; k++) out.put(mix.entries().get(k).name(), values[k]);
+        return out;
+    }
+
+    static Map<String, Object> modeJson(OpenLoop.ModeResult m) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("p50_ms", m.p50Ms());
+        j.put("p99_ms", m.p99Ms());
+        j.put("mean_ms", m.meanMs());
+        j.put("jobs_per_s", m.jobsPerSecond());
+        j.put("mean_batch_rows", m.meanBatchRows());
+        j.put("offered", m.offered());
+        j.put("unfinished", m.unfinished());
+        j.put("latency_percentiles_are_lower_bounds", m.latencyCensored());
+        j.put("slo_attainment", m.sloAttainment());
+        Map<String, Object> kinds = new LinkedHashMap<>();
+        for (OpenLoop.KindLatency k : m.byKind()) {
+            Map<String, Object> kj = new LinkedHashMap<>();
+            kj.put("jobs", k.jobs());
+            kj.put("p50_ms", k.p50Ms());
+            kj.put("p99_ms", k.p99Ms());
+            kj.put("mean_ms", k.meanMs());
+            kinds.put(k.kind(), kj);
+        }
+        j.put("by_kind", kinds);
+        return j;
+    }
+
+    /** {@code batching-latency-vs-load-simulated.png}: p99 per job kind against load, per mode. */
+    private static Path writePlot(Path dir, Map<String, Map<Double, OpenLoop.ModeResult>> sweep, Options o, String costName)
+            throws IOException {
+        List<Charts.Series> series = new ArrayList<>();
+        String headline = "continuous-" + o.scheduler().policy().name().toLowerCase();
+        for (String label : List.of(headline, "continuous-round_robin", "request")) {
+            Map<Double, OpenLoop.ModeResult> byLoad = sweep.get(label);
+            if (byLoad == null) continue;
+            List<Double> loads = new ArrayList<>(byLoad.keySet());
+            for (int k = 0; k < o.mix().entries().size(); k++) {
+                int kind = k;
+                List<Double> p99 = loads.stream().map(l -> Math.max(1e-3, byLoad.get(l).byKind().get(kind).p99Ms())).toList();
+                series.add(new Charts.Series(label + " " + o.mix().entries().get(k).name() + " p99", loads, p99));
+            }
+            List<Double> p50 = loads.stream().map(l -> Math.max(1e-3, byLoad.get(l).p50Ms())).toList();
+            series.add(new Charts.Series(label + " all p50", loads, p50));
+        }
+        return Charts.line(dir.resolve("batching-latency-vs-load-simulated.png"),
+                "Simulated device (" + costName + "): latency against load", "load (fraction of capacity)",
+                "latency (ms, log)", false, true, series);
+    }
+}

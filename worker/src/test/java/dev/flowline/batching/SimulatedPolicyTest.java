@@ -1,0 +1,218 @@
+package dev.flowline.batching;
+
+import dev.flowline.sampling.SampleState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Ordering policies on the simulated device: the real scheduler on a virtual clock, each call costing what the cost
+ * model says. Every assertion is on simulated time, so the figures are exact.
+ */
+class SimulatedPolicyTest {
+    private static final long MS = 1_000_000L;
+    /** Rows cost the same batched or not (a CPU): 20 µs per call + 1 ms per row. */
+    private static final SimulatedDevice.CostModel CPU_LIKE = SimulatedDevice.CostModel.linear(20_000, 1_000_000);
+    /** Rows nearly free (an accelerator): 3 ms per call + 30 µs per row. */
+    private static final SimulatedDevice.CostModel ACCELERATOR_LIKE = SimulatedDevice.CostModel.linear(3_000_000, 30_000);
+
+    /** One simulated run: outcomes and the virtual time each job ended. */
+    private static final class Run {
+        final AnalyticModel model = new AnalyticModel("m", 4);
+        final RecordingListener outcomes = new RecordingListener();
+        final Map<String, Long> endedAt = new HashMap<>();
+        final Map<String, Long> arrivedAt = new HashMap<>();
+        final SimulatedDevice sim;
+
+        Run(SchedulerOptions options, SimulatedDevice.CostModel cost) {
+            SchedulerListener recorder = new SchedulerListener() {
+                @Override
+                public void onCompleted(JobOutcome outcome) {
+                    endedAt.put(outcome.job().jobId(), Run.this.sim.nanoTime());
+                    outcomes.onCompleted(outcome);
+                }
+
+                @Override
+                public void onBatch(BatchRecord batch) {
+                    outcomes.onBatch(batch);
+                }
+            };
+            sim = new SimulatedDevice(options.withMaxDelayMicros(0), n -> n.equals("m") ? Optional.of(model) : Optional.empty(),
+                    cost, recorder);
+        }
+
+        void submit(long atNanos, Job.Builder job) {
+            Job j = job.build();
+            arrivedAt.put(j.jobId(), atNanos);
+            sim.submitAt(atNanos, j);
+        }
+
+        void submit(long atNanos, String id, int steps) {
+            submit(atNanos, Harness.job(id, "m", 0, TestSample.euler(4, id.hashCode(), steps)));
+        }
+
+        long latency(String id) {
+            return endedAt.get(id) - arrivedAt.get(id);
+        }
+
+        /** Warms the cost curve: ten one-step jobs together, then one alone, both before {@code 100 ms}. */
+        Run warmedUp() {
+            for (int i = 0; i < 10; i++) submit(0, "warm-" + i, 1);
+            submit(50 * MS, "warm-alone", 1);
+            sim.run(100 * MS);
+            return this;
+        }
+    }
+
+    private static SchedulerOptions options(BatchingMode mode, OrderingPolicy policy) {
+        return SchedulerOptions.defaults().withMode(mode).withPolicy(policy);
+    }
+
+    /** A 100-step job starts; 10 ms later a burst of 30 eight-step jobs arrives. Returns the long job's latency. */
+    private static long longJobThroughABurst(SchedulerOptions options) {
+        Run run = new Run(options, CPU_LIKE).warmedUp();
+        run.submit(100 * MS, "long", 100);
+        for (int i = 0; i < 30; i++) run.submit(110 * MS, "burst-" + i, 8);
+        run.sim.run(Long.MAX_VALUE);
+        assertThat(run.outcomes.outcomes).allSatisfy(o -> assertThat(o.status()).isEqualTo(JobStatus.SUCCEEDED));
+        return run.latency("long");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = OrderingPolicy.class, names = {"OLDEST_JOB_FIRST", "LEAST_SLACK_FIRST"})
+    void aLongJobStartedBeforeABurstFinishesNoLaterThanUnderRequestLevel(OrderingPolicy policy) {
+        long requestLevel = longJobThroughABurst(options(BatchingMode.REQUEST, policy));
+        long continuous = longJobThroughABurst(options(BatchingMode.CONTINUOUS, policy));
+        long roundRobin = longJobThroughABurst(options(BatchingMode.CONTINUOUS, OrderingPolicy.ROUND_ROBIN));
+
+        assertThat(requestLevel).isEqualTo(100 * 1_020_000L); // alone: 100 calls of one row
+        assertThat(continuous).isLessThanOrEqualTo(requestLevel);
+        assertThat(roundRobin).isGreaterThan(2 * requestLevel); // the row round-robin shares the device with the burst
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = OrderingPolicy.class, names = {"OLDEST_JOB_FIRST", "LEAST_SLACK_FIRST"})
+    void aFourStepJobArrivingDuringABurstFinishesWithinAFewOfItsServiceTimes(OrderingPolicy policy) {
+        Run run = new Run(options(BatchingMode.CONTINUOUS, policy), ACCELERATOR_LIKE).warmedUp();
+        run.submit(100 * MS, "long", 200);
+        for (int i = 0; i < 100; i++) run.submit(101 * MS, "burst-" + i, 30); // 101 rows a step: more than a call takes
+        run.submit(120 * MS, "short", 4);
+        run.sim.run(Long.MAX_VALUE);
+
+        long alone = 4 * ACCELERATOR_LIKE.callNanos(1);
+        assertThat(run.latency("short")).isLessThanOrEqualTo(3 * alone);
+        assertThat(run.outcomes.outcomeCounts()).hasSize(113);
+    }
+
+    @ParameterizedTest
+    @EnumSource(OrderingPolicy.class)
+    void aLowPriorityJobStillFinishesWhileHigherPriorityWorkKeepsComing(OrderingPolicy policy) {
+        Run run = new Run(options(BatchingMode.CONTINUOUS, policy).withMaxBatchRows(4).withAgingMillisPerLevel(20), CPU_LIKE)
+                .warmedUp();
+        run.submit(100 * MS, Harness.job("low", "m", 0, TestSample.euler(4, 1, 5)));
+        for (int i = 0; i < 400; i++) { // priority-5 work keeps the device busy for the whole run
+            run.submit(100 * MS + i * 2 * MS, Harness.job("high-" + i, "m", 5, TestSample.euler(4, 100 + i, 3)));
+        }
+        run.sim.run(Long.MAX_VALUE);
+
+        assertThat(run.outcomes.outcome("low").status()).isEqualTo(JobStatus.SUCCEEDED);
+        long lastHigh = run.endedAt.entrySet().stream().filter(e -> e.getKey().startsWith("high-"))
+                .mapToLong(Map.Entry::getValue).max().orElseThrow();
+        assertThat(run.endedAt.get("low")).isLessThan(lastHigh); // aging let it through while higher work remained
+    }
+
+    @Test
+    void ofTwoDeadlineJobsTheEarlierDeadlineFinishesFirst() {
+        Run run = new Run(options(BatchingMode.CONTINUOUS, OrderingPolicy.LEAST_SLACK_FIRST).withMaxBatchRows(2), CPU_LIKE)
+                .warmedUp();
+        Duration late = Duration.ofMillis(400), early = Duration.ofMillis(200);
+        run.submit(100 * MS, Harness.job("late", "m", 0, TestSample.euler(4, 1, 50)).optDeadline(run.sim.instantAt(100 * MS).plus(late)));
+        run.submit(100 * MS, Harness.job("early", "m", 0, TestSample.euler(4, 2, 50)).optDeadline(run.sim.instantAt(100 * MS).plus(early)));
+        run.sim.run(Long.MAX_VALUE);
+
+        assertThat(run.outcomes.completionOrder()).endsWith("early", "late");
+        assertThat(run.outcomes.outcome("early").status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(run.outcomes.outcome("late").status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(run.endedAt.get("early")).isLessThanOrEqualTo(300 * MS);
+    }
+
+    /** A 24-sample, 40-step job with a deadline 160 ms away; 5 ms later 40 more samples arrive. */
+    private static Run tightDeadlineAndANewcomer(OrderingPolicy policy) {
+        Run run = new Run(options(BatchingMode.CONTINUOUS, policy), ACCELERATOR_LIKE).warmedUp();
+        // Alone: 40 calls of 24 rows, 40 x 3.72 ms = 149 ms. With the newcomer's rows: 40 x 4.92 ms = 197 ms.
+        SampleState[] tight = new SampleState[24];
+        for (int i = 0; i < tight.length; i++) tight[i] = TestSample.euler(4, i, 40);
+        run.submit(100 * MS, Harness.job("tight", "m", 0, tight).optDeadline(run.sim.instantAt(260 * MS)));
+        SampleState[] more = new SampleState[40];
+        for (int i = 0; i < more.length; i++) more[i] = TestSample.euler(4, 100 + i, 30);
+        run.submit(105 * MS, Harness.job("newcomer", "m", 0, more));
+        run.sim.run(Long.MAX_VALUE);
+        return run;
+    }
+
+    @Test
+    void aNewJobIsHeldBackWhileStartingItWouldMakeAnEarlierDeadlineMissIt() {
+        Run run = tightDeadlineAndANewcomer(OrderingPolicy.LEAST_SLACK_FIRST);
+
+        assertThat(run.outcomes.outcome("tight").status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(run.outcomes.outcome("newcomer").status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(run.outcomes.completionOrder()).endsWith("tight", "newcomer");
+        // Held back until what "tight" had left could take the newcomer's rows and still meet its deadline.
+        assertThat(run.outcomes.outcome("newcomer").queuedNanos()).isGreaterThan(50 * MS);
+
+        Run unguarded = tightDeadlineAndANewcomer(OrderingPolicy.OLDEST_JOB_FIRST); // no deadline-first admission
+        assertThat(unguarded.outcomes.outcome("tight").status()).isEqualTo(JobStatus.EXPIRED);
+    }
+
+    @Test
+    void aJobWhoseDeadlineCannotBeMetExpiresWithoutAModelCall() {
+        Run run = new Run(options(BatchingMode.CONTINUOUS, OrderingPolicy.LEAST_SLACK_FIRST), CPU_LIKE).warmedUp();
+        int callsBefore = run.model.calls();
+        // 100 steps take at least 102 ms alone; the deadline is 50 ms away.
+        run.submit(100 * MS, Harness.job("hopeless", "m", 0, TestSample.euler(4, 1, 100))
+                .optDeadline(run.sim.instantAt(150 * MS)));
+        run.sim.run(Long.MAX_VALUE);
+
+        JobOutcome o = run.outcomes.outcome("hopeless");
+        assertThat(o.status()).isEqualTo(JobStatus.EXPIRED);
+        assertThat(o.errorCode()).isEqualTo(SchedulerCore.DEADLINE);
+        assertThat(o.modelCalls()).isZero();
+        assertThat(run.model.calls()).isEqualTo(callsBefore);
+        assertThat(run.endedAt.get("hopeless")).isEqualTo(100 * MS); // at once, not at its deadline
+    }
+
+    @Test
+    void theSimulationIsExactlyRepeatable() {
+        List<Long> first = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Run run = new Run(options(BatchingMode.CONTINUOUS, OrderingPolicy.LEAST_SLACK_FIRST), ACCELERATOR_LIKE).warmedUp();
+            for (int i = 0; i < 50; i++) run.submit(100 * MS + i * 3 * MS, "j" + i, 1 + i % 9);
+            run.sim.run(Long.MAX_VALUE);
+            List<Long> ends = java.util.stream.IntStream.range(0, 50).mapToObj(i -> run.endedAt.get("j" + i)).toList();
+            if (first == null) first = ends;
+            else assertThat(ends).isEqualTo(first);
+        }
+    }
+
+    @Test
+    void theLearnedCurveSizesCallsToTheDevice() {
+        Run cpu = new Run(options(BatchingMode.CONTINUOUS, OrderingPolicy.OLDEST_JOB_FIRST), CPU_LIKE).warmedUp();
+        Run accelerator = new Run(options(BatchingMode.CONTINUOUS, OrderingPolicy.OLDEST_JOB_FIRST), ACCELERATOR_LIKE).warmedUp();
+        for (Run run : List.of(cpu, accelerator)) {
+            for (int i = 0; i < 40; i++) run.submit(100 * MS, "j" + i, 5);
+            run.sim.run(Long.MAX_VALUE);
+        }
+        assertThat(cpu.outcomes.batches.subList(2, cpu.outcomes.batches.size())).allSatisfy(b -> assertThat(b.rows()).isEqualTo(1));
+        assertThat(accelerator.outcomes.batches.subList(2, accelerator.outcomes.batches.size())).allSatisfy(b -> assertThat(b.rows()).isEqualTo(40));
+        assertThat(cpu.sim.costCurves().get("m[4]fp32")).extracting(CallCost::rows).contains(1, 16);
+        assertThat(cpu.sim.costCurves().get("m[4]fp32").getFirst().meanMillis()).isEqualTo(1.02, org.assertj.core.data.Offset.offset(1e-9));
+    }
+}
