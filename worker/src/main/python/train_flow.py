@@ -113,7 +113,10 @@ def main():
         s = torch.load(ckpt)
         model.load_state_dict(s["model"]); ema.load_state_dict(s["ema"]); opt.load_state_dict(s["opt"])
         g.set_state(s["rng"]); perm, step, m = s["perm"], s["step"], s["metrics"]
-        tdm.log(f"resumed at step {step} ({m['seconds'] / 60:.1f} min trained so far)")
+        # A resume may change --epochs (the cosine schedule then follows the new total from here on): record it.
+        m.setdefault("resumes", []).append({"step": step, "epochs": args.epochs, "minutesSoFar": m["seconds"] / 60})
+        m["args"] = vars(args)
+        tdm.log(f"resumed at step {step} ({m['seconds'] / 60:.1f} min trained so far), training to {args.epochs} epochs")
 
     def checkpoint():
         save(ckpt, {"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),

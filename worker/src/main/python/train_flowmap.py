@@ -12,12 +12,13 @@ models but with the teacher's trajectories as ground truth rather than self-cons
 fewer steps on 2 CPU cores):
 
   1. Teacher trajectories: --pairs seeded noises x0 and labels, integrated by the teacher with classifier-free
-     guidance baked in (w = --guidance, v = v_null + w (v_c - v_null)) with midpoint on a uniform 8-step grid;
-     the states at t = 0, 1/8, ..., 1 are kept (saved in chunks under --work-dir, resumable).
+     guidance baked in (w = --guidance, v = v_null + w (v_c - v_null)) with midpoint on a uniform 4-step grid
+     (8 evaluations, within a few per cent of the dopri5 reference's FD); the states at t = 0, 1/4, ..., 1 are kept
+     (saved in chunks under --work-dir, resumable).
   2. Student: the teacher's U-Net plus an embedding of the jump r - t (sinusoidal, MLP, last layer zero-initialised
      so the student starts as the teacher: u(x, t, r) = v(x, t)). Loss: squared error of the jump's endpoint,
-     x_t + (r - t) u(x_t, t, r) against the teacher's x_r, for pairs (t, r) of grid times — half of them the
-     jumps the 1-, 2- and 4-step uniform samplers make, half any pair.
+     x_t + (r - t) u(x_t, t, r) against the teacher's x_r, for pairs (t, r) of grid times: half of them the
+     jumps the 1-, 2- and 4-step uniform samplers make (weighted to the 1-step jump, the hardest), half any pair.
   3. Export: model.onnx (inputs x, t, r, label; output u) and model.pt (TorchScript, positional x, t, r, label),
      the manifest (inputs.r, solver flowmap by default, no null class: guidance is baked in) and reference
      outputs for the Java engines.
@@ -40,7 +41,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import train_demo_model as tdm  # noqa: E402
 
-GRID = 8  # teacher grid steps; the student learns jumps between its points
+GRID = 4  # teacher grid steps (midpoint): the student learns jumps between its points, which are the 1-, 2- and 4-step grids' points
 
 
 def parse_args():
@@ -48,10 +49,10 @@ def parse_args():
     p.add_argument("--teacher", default="/var/tmp/flowline-flow/flow-checkpoint.pt", help="train_flow.py checkpoint (its EMA weights)")
     p.add_argument("--out", required=True)
     p.add_argument("--work-dir", default="/var/tmp/flowline-flowmap")
-    p.add_argument("--pairs", type=int, default=12000, help="teacher trajectories")
+    p.add_argument("--pairs", type=int, default=6000, help="teacher trajectories (the last 500 are held out)")
     p.add_argument("--guidance", type=float, default=2.0)
-    p.add_argument("--steps", type=int, default=2500)
-    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--batch", type=int, default=48)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--seed", type=int, default=31)
@@ -101,7 +102,8 @@ def teacher_trajectories(teacher, x0, labels, w):
     return torch.stack(xs, dim=1)
 
 
-SERVED = [(0, 8), (0, 4), (4, 8), (0, 2), (2, 4), (4, 6), (6, 8)]  # the 1-, 2- and 4-step uniform jumps
+# The 1-, 2- and 4-step uniform jumps; the 1-step jump twice, as it is the hardest.
+SERVED = [(0, 4), (0, 4), (0, 2), (2, 4), (0, 1), (1, 2), (2, 3), (3, 4)]
 
 
 def main():
@@ -118,7 +120,7 @@ def main():
          "args": vars(args), "seconds": {"teacher": 0.0, "student": 0.0}, "loads": [], "curve": []}
 
     # 1. Teacher trajectories, in resumable chunks.
-    chunk = 500
+    chunk = 250
     g = torch.Generator().manual_seed(args.seed)
     x0_all = torch.randn((args.pairs, 1, 28, 28), generator=g)
     labels_all = torch.arange(args.pairs) % 10
@@ -173,7 +175,7 @@ def main():
     @torch.no_grad()
     def held_out():
         res = {}
-        for name, (i, j) in (("1-step", (0, 8)), ("2-step first", (0, 4)), ("4-step last", (6, 8))):
+        for name, (i, j) in (("1-step", (0, 4)), ("2-step first", (0, 2)), ("4-step last", (3, 4))):
             ij = torch.tensor([[i, j]]).repeat(len(held), 1)
             res[name] = float(loss_of(ema, held, ij))
         return res

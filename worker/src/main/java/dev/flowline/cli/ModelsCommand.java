@@ -99,6 +99,14 @@ public final class ModelsCommand implements Callable<Integer> {
                 System.out.println("batch size hint: " + i.batchSizeHint());
                 System.out.println("schedules:       " + (i.schedules().isEmpty() ? "(none)" : ""));
                 i.schedules().forEach((k, v) -> System.out.println("  " + k + " = " + v));
+                System.out.println("learned solvers: " + (i.bespokeSolvers().isEmpty() ? "(none)"
+                        : "(jobs: \"solver\": \"bespoke\" with steps, nfeBudget, or the name as schedule)"));
+                i.bespokeSolvers().forEach(b -> System.out.printf("  %s: bespoke over %s, %d steps, %d NFE%n", b.name(),
+                        b.base().name(), b.steps(), b.evaluations()));
+                if (i.flowMap()) {
+                    System.out.println("flow map:        yes: average velocity u(x, t, r) with target-time input '"
+                            + m.inputs().r().orElseThrow() + "'; solver \"flowmap\" jumps a whole grid step per evaluation");
+                }
             }
             return 0;
         }
@@ -176,6 +184,7 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--class", description = "Optimise on this class's flow only (default: every class in turn, or the unconditional flow of an unconditional model).") Integer classLabel;
         @Option(names = "--guidance", description = "Guidance weight the grid will serve (default: the model's default sampler's).") Double guidance;
         @Option(names = "--samples", defaultValue = "64", description = "Reference trajectories (default: ${DEFAULT-VALUE}).") int samples;
+        @Option(names = "--candidates", defaultValue = "64", description = "Candidate intervals of the uniform lattice the grid's points come from (default: ${DEFAULT-VALUE}).") int candidates;
         @Option(names = "--seed", defaultValue = "7", description = "Seed of their noise (default: ${DEFAULT-VALUE}).") long seed;
         @Option(names = "--step-solver", defaultValue = "euler", description = "Solver the grid is optimised for (default: ${DEFAULT-VALUE}).") String stepSolver;
         @Option(names = "--manifest", paramLabel = "FILE",
@@ -196,7 +205,7 @@ public final class ModelsCommand implements Callable<Integer> {
                 VelocityField field = info.supportsGuidance() && info.numClasses() > 0
                         ? new dev.flowline.sampling.GuidedField(model, info.dim(), w) : model;
                 BossOptimizer.Options o = BossOptimizer.Options.DEFAULT;
-                o = new BossOptimizer.Options(o.candidates(), o.refine(), dev.flowline.sampling.Solver.parse(stepSolver), o.maxRows());
+                o = new BossOptimizer.Options(candidates, o.refine(), dev.flowline.sampling.Solver.parse(stepSolver), o.maxRows());
                 long t0 = System.nanoTime();
                 double[] grid = BossOptimizer.optimise(field, info.dim(), labels, seed, steps, o);
                 String key = scheduleName != null ? scheduleName : "boss-" + steps;

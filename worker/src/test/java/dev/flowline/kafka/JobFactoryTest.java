@@ -139,6 +139,9 @@ class JobFactoryTest {
         assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("magic").setSteps(5).build())), "sampler.solver");
         assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setNfeBudget(1000).build())), "sampler.nfeBudget");
         assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setSchedule("boss-8").build())), "sampler.schedule");
+        // Learned and flow-map solvers need a model that has them.
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("bespoke").build())), "sampler.solver");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("flowmap").setSteps(2).build())), "sampler.solver");
         assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setTimes(List.of(0.0, 0.7, 0.3, 1.0)).build())), "sampler.times");
         assertField(with(b -> b.setMetadata(Map.of("k", "x".repeat(100)))), "metadata");
         assertField(with(b -> b.setModel("flat")), "outputFormat");
