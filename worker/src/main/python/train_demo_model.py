@@ -180,9 +180,15 @@ class FlowUNet(nn.Module):
         nn.init.zeros_(self.out[-1].bias)
 
     def forward(self, x, t, label):
+        return self.trunk(x, F.silu(self.time_mlp(self.sinusoidal(t)) + self.label_emb(label)))
+
+    def sinusoidal(self, t):
+        """Sinusoidal features of 1000 t, [B, time_dim]."""
         a = (t * 1000.0)[:, None] * self.freqs[None, :]
-        emb = self.time_mlp(torch.cat([torch.sin(a), torch.cos(a)], dim=1)) + self.label_emb(label)
-        emb = F.silu(emb)
+        return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
+
+    def trunk(self, x, emb):
+        """The U-Net proper, conditioned on the (time + class) embedding `emb` by FiLM in every block."""
         h1 = self.down1_block(self.inc(x), emb)
         h2 = self.down2_block(self.down1(h1), emb)
         h = self.mid2(self.mid1(self.down2(h2), emb), emb)

@@ -71,19 +71,8 @@ class FlowMapUNet(tdm.FlowUNet):
         nn.init.zeros_(self.jump_mlp[-1].bias)
 
     def forward(self, x, t, r, label):
-        a = (t * 1000.0)[:, None] * self.freqs[None, :]
-        d = ((r - t) * 1000.0)[:, None] * self.freqs[None, :]
-        emb = (self.time_mlp(torch.cat([torch.sin(a), torch.cos(a)], dim=1))
-               + self.jump_mlp(torch.cat([torch.sin(d), torch.cos(d)], dim=1)) + self.label_emb(label))
-        emb = F.silu(emb)
-        h1 = self.down1_block(self.inc(x), emb)
-        h2 = self.down2_block(self.down1(h1), emb)
-        h = self.mid2(self.mid1(self.down2(h2), emb), emb)
-        h = F.interpolate(h, scale_factor=2.0, mode="nearest")
-        h = self.up2_block(torch.cat([h, h2], dim=1), emb)
-        h = F.interpolate(h, scale_factor=2.0, mode="nearest")
-        h = self.up1_block(torch.cat([h, h1], dim=1), emb)
-        return self.out(h)
+        emb = self.time_mlp(self.sinusoidal(t)) + self.jump_mlp(self.sinusoidal(r - t)) + self.label_emb(label)
+        return self.trunk(x, F.silu(emb))
 
 
 @torch.no_grad()

@@ -13,7 +13,10 @@
  *       {@link dev.flowline.sampling.SampleState}s from {@code (dim, seed, sampleIndex, label)}.</li>
  *   <li>{@link dev.flowline.sampling.SampleRunner}: runs states to completion without a scheduler (the reference).</li>
  *   <li>{@link dev.flowline.sampling.Solver}: the closed set of solvers, each a
- *       {@link dev.flowline.sampling.ButcherTableau} or a {@link dev.flowline.sampling.MultistepRule}.</li>
+ *       {@link dev.flowline.sampling.ButcherTableau}, a {@link dev.flowline.sampling.MultistepRule}, the
+ *       {@link dev.flowline.sampling.FlowMapRule} of flow-map models, or {@code bespoke}: a
+ *       {@link dev.flowline.sampling.BespokeSolver} (a base tableau plus learned per-step times and scales) that the
+ *       model ships and {@link dev.flowline.sampling.Sampler#of} picks from its catalogue.</li>
  *   <li>{@link dev.flowline.sampling.Schedule}, {@link dev.flowline.sampling.TimeGrids},
  *       {@link dev.flowline.sampling.NamedSchedules}, {@link dev.flowline.sampling.BossOptimizer}: time grids.</li>
  *   <li>{@link dev.flowline.sampling.GaussianNoise}: the documented counter-based noise behind determinism.</li>
