@@ -42,9 +42,20 @@ class BuiltInDemoModelTest {
     @ParameterizedTest
     @EnumSource(EngineKind.class)
     void bothEnginesReproduceTheExportsRecordedOutputs(EngineKind engine) throws Exception {
-        assumeTrue(BuiltInModels.present("fashion-mnist"), "built-in fashion-mnist model is not on the classpath yet");
+        reproduceRecordedOutputs("fashion-mnist", engine);
+    }
+
+    /** The flow map takes the target time r as a fourth input (x, t, r, label), by name on ONNX and in order on TorchScript. */
+    @ParameterizedTest
+    @EnumSource(EngineKind.class)
+    void theFlowMapModelReproducesItsRecordedOutputsOnBothEngines(EngineKind engine) throws Exception {
+        reproduceRecordedOutputs("fashion-mnist-flowmap", engine);
+    }
+
+    private void reproduceRecordedOutputs(String name, EngineKind engine) throws Exception {
+        assumeTrue(BuiltInModels.present(name), "built-in " + name + " model is not on the classpath yet");
         JsonNode ref;
-        try (InputStream in = getClass().getResourceAsStream("/models/fashion-mnist/reference-outputs.json")) {
+        try (InputStream in = getClass().getResourceAsStream("/models/" + name + "/reference-outputs.json")) {
             ref = new ObjectMapper().readTree(in);
         }
         JsonNode input = ref.get("input");
@@ -52,33 +63,37 @@ class BuiltInDemoModelTest {
         int dim = 28 * 28;
         float[] x = new float[rows * dim];
         float[] t = new float[rows];
+        float[] r = new float[rows];
         int[] labels = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < dim; i++) x[r * dim + i] = (float) input.get("x").get(r).get(i).asDouble();
-            t[r] = (float) input.get("t").get(r).asDouble();
-            int label = input.get("label").get(r).asInt();
-            labels[r] = label == 10 ? VelocityModel.NO_LABEL : label; // 10 is the null class: Flowline's NO_LABEL
+        for (int row = 0; row < rows; row++) {
+            for (int i = 0; i < dim; i++) x[row * dim + i] = (float) input.get("x").get(row).get(i).asDouble();
+            t[row] = (float) input.get("t").get(row).asDouble();
+            r[row] = input.has("r") ? (float) input.get("r").get(row).asDouble() : t[row];
+            int label = input.get("label").get(row).asInt();
+            labels[row] = label == 10 ? VelocityModel.NO_LABEL : label; // 10 is the null class: Flowline's NO_LABEL
         }
         double tol = ref.get("tolerance").get("abs").asDouble();
         ModelRegistryOptions options = new ModelRegistryOptions(List.of(), true, Fixtures.ONE_THREAD_CPU,
-                Map.of("fashion-mnist", engine), cache);
+                Map.of(name, engine), cache);
         try (ModelRegistry registry = new ModelRegistry(options)) {
             float[] out = new float[rows * dim];
-            registry.get("fashion-mnist").velocity(rows, x, t, labels, out);
-            for (int r = 0; r < rows; r++) {
-                JsonNode expected = ref.get("output").get("rows").get(r);
+            VelocityModel model = registry.get(name);
+            assertThat(model.info().flowMap()).isEqualTo(input.has("r"));
+            model.velocity(rows, x, t, r, labels, out);
+            for (int row = 0; row < rows; row++) {
+                JsonNode expected = ref.get("output").get("rows").get(row);
                 for (int i = 0; i < 16; i++) {
-                    assertThat((double) out[r * dim + i]).as("%s row %d value %d", engine, r, i)
+                    assertThat((double) out[row * dim + i]).as("%s %s row %d value %d", name, engine, row, i)
                             .isCloseTo(expected.get("first16").get(i).asDouble(), within(tol));
                 }
                 double sum = 0, sq = 0;
                 for (int i = 0; i < dim; i++) {
-                    sum += out[r * dim + i];
-                    sq += (double) out[r * dim + i] * out[r * dim + i];
+                    sum += out[row * dim + i];
+                    sq += (double) out[row * dim + i] * out[row * dim + i];
                 }
                 // Sums over 784 values accumulate the per-value tolerance.
-                assertThat(sum).as("%s row %d sum", engine, r).isCloseTo(expected.get("sum").asDouble(), within(tol * dim));
-                assertThat(Math.sqrt(sq)).as("%s row %d l2", engine, r).isCloseTo(expected.get("l2").asDouble(), within(tol * 28));
+                assertThat(sum).as("%s %s row %d sum", name, engine, row).isCloseTo(expected.get("sum").asDouble(), within(tol * dim));
+                assertThat(Math.sqrt(sq)).as("%s %s row %d l2", name, engine, row).isCloseTo(expected.get("l2").asDouble(), within(tol * 28));
             }
         }
     }
