@@ -55,7 +55,8 @@ final class EmbeddedCommand implements Callable<Integer> {
             ModelInfo info = stack.registry.info(MODEL);
             double guidance = Math.max(1.0, info.defaultSampler().guidanceScale());
             List<Showcase.Column> columns = Showcase.columns(c -> c.model() == null
-                    ? !c.solver().equals("bespoke") || !info.bespokeSolvers().isEmpty()
+                    ? (!c.solver().equals("bespoke") || !info.bespokeSolvers().isEmpty())
+                            && (c.schedule() == null || info.schedules().containsKey(c.schedule()))
                     : stack.registry.names().contains(c.model()));
             List<Showcase.ShowJob> jobs = Showcase.jobs(MODEL, info.classNames(), guidance, samplesPerCell, columns);
             System.err.printf("Broker on %s, worker ready in %.1f s; submitting %d jobs (%d samples)%n", stack.bootstrapServers(),
