@@ -92,7 +92,7 @@ public final class S3TestServer implements AutoCloseable {
     public Optional<byte[]> read(String uri) {
         URI u = URI.create(uri);
         if (!"s3".equals(u.getScheme())) throw new IllegalArgumentException("not an s3:// URI: " + uri);
-        String key = u.getPath().substring(1);
+        String key = u.getRawPath().substring(1);
         try {
             ResponseBytes<GetObjectResponse> r = reader.getObject(b -> b.bucket(u.getHost()).key(key), AsyncResponseTransformer.toBytes()).join();
             return Optional.of(r.asByteArray());
@@ -105,7 +105,7 @@ public final class S3TestServer implements AutoCloseable {
     /** Content type the server stored for the object. */
     public String contentType(String uri) {
         URI u = URI.create(uri);
-        return reader.headObject(b -> b.bucket(u.getHost()).key(u.getPath().substring(1))).join().contentType();
+        return reader.headObject(b -> b.bucket(u.getHost()).key(u.getRawPath().substring(1))).join().contentType();
     }
 
     /** Number of objects under a key prefix in the test bucket. */
