@@ -13,6 +13,7 @@ import io.vertx.core.VerticleBase;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import dev.flowline.kafka.ResultBuilder.Built;
 import dev.flowline.output.OutputOffloader;
+import dev.flowline.output.StoredObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -67,8 +69,8 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
         this.offloader = offloader;
     }
 
-    /** A prepared result, and the built one when its samples stay inline. */
-    private record Stage(ResultBuilder.Prepared prepared, Built inline) {}
+    /** A prepared result, and either the built one (samples inline) or the writes of its samples to the output store. */
+    private record Stage(ResultBuilder.Prepared prepared, Built inline, CompletableFuture<List<StoredObject>> stored) {}
 
     @Override
     public Future<?> start() {
@@ -89,7 +91,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
         pending++;
         if (outcome.job().progress()) finalProgress(outcome, ticket);
         vertx.executeBlocking(() -> stage(builder.prepare(outcome, ticket, System.currentTimeMillis())), false)
-                .compose(stage -> stage.inline() != null ? Future.succeededFuture(stage.inline()) : offload(stage.prepared(), ticket))
+                .compose(stage -> stage.inline() != null ? Future.succeededFuture(stage.inline()) : placed(stage, ticket))
                 .compose(built -> publisher.sendReliably(resultsTopic, ticket.jobId(), built.bytes(), () -> true).map(built))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
@@ -115,13 +117,19 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
                 });
     }
 
+    /**
+     * On the worker thread: the inline result, or the start of the writes to the output store (checksums are computed
+     * here, before the requests go out, so that no event loop hashes megabytes).
+     */
     private Stage stage(ResultBuilder.Prepared p) {
-        return !p.samples().isEmpty() && offloader.byReference(p.sampleBytes()) ? new Stage(p, null) : new Stage(p, builder.inline(p));
+        if (p.samples().isEmpty() || !offloader.byReference(p.sampleBytes())) return new Stage(p, builder.inline(p), null);
+        return new Stage(p, null, offloader.store(p.ticket().model(), p.ticket().jobId(), p.samples()));
     }
 
-    /** Writes the samples to the output store, then builds the result with their references (or FAILED OUTPUT_STORE_ERROR). */
-    private Future<Built> offload(ResultBuilder.Prepared p, JobTicket ticket) {
-        return Future.fromCompletionStage(offloader.store(ticket.model(), ticket.jobId(), p.samples()), context)
+    /** Once the samples are written and verified: the result with their references (or FAILED OUTPUT_STORE_ERROR). */
+    private Future<Built> placed(Stage stage, JobTicket ticket) {
+        ResultBuilder.Prepared p = stage.prepared();
+        return Future.fromCompletionStage(stage.stored(), context)
                 .map(stored -> builder.byReference(p, stored))
                 .recover(err -> {
                     log.error("the output store did not take the samples of job {} ({}); it ends FAILED {}: {}", ticket.jobId(),

@@ -70,8 +70,10 @@ public final class S3OutputStore implements OutputStore {
 
     @Override
     public CompletableFuture<StoredObject> put(String key, byte[] data, String contentType) {
+        // both digests before the request: the response is then checked on the SDK's thread without hashing there
         byte[] sha = Digests.sha256(data);
         String shaHex = java.util.HexFormat.of().formatHex(sha);
+        String md5Hex = Digests.md5Hex(data);
         PutObjectRequest req = PutObjectRequest.builder().bucket(options.s3Bucket()).key(key).contentType(contentType)
                 .contentLength((long) data.length).checksumSHA256(Digests.base64(sha)).build();
         CompletableFuture<PutObjectResponse> sent;
@@ -82,20 +84,20 @@ public final class S3OutputStore implements OutputStore {
         }
         return sent.handle((resp, err) -> {
             if (err != null) throw classify(key, err);
-            verify(key, data, shaHex, resp);
+            verify(key, shaHex, md5Hex, resp);
             return new StoredObject(key, uri(key), data.length, shaHex, contentType);
         });
     }
 
-    private static void verify(String key, byte[] data, String shaHex, PutObjectResponse resp) {
+    private static void verify(String key, String shaHex, String md5Hex, PutObjectResponse resp) {
         if (resp.checksumSHA256() != null && !Digests.hexOfBase64(resp.checksumSHA256()).equals(shaHex)) {
             throw new OutputStoreException(OutputStoreException.Kind.CHECKSUM_MISMATCH,
                     "the store acknowledged " + key + " with SHA-256 " + Digests.hexOfBase64(resp.checksumSHA256()) + ", the bytes have " + shaHex, null);
         }
         String etag = resp.eTag() == null ? "" : resp.eTag().replace("\"", "");
-        if (etag.matches("[0-9a-fA-F]{32}") && !etag.equalsIgnoreCase(Digests.md5Hex(data))) {
+        if (etag.matches("[0-9a-fA-F]{32}") && !etag.equalsIgnoreCase(md5Hex)) {
             throw new OutputStoreException(OutputStoreException.Kind.CHECKSUM_MISMATCH,
-                    "the store acknowledged " + key + " with ETag " + etag + ", the bytes' MD5 is " + Digests.md5Hex(data), null);
+                    "the store acknowledged " + key + " with ETag " + etag + ", the bytes' MD5 is " + md5Hex, null);
         }
     }
 
