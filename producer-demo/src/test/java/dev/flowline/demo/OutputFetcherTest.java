@@ -24,7 +24,8 @@ class OutputFetcherTest {
     @Test
     void aReferenceIsFollowedAndCheckedAndAMismatchIsRefused(@TempDir Path dir) throws Exception {
         try (EmbeddedS3 s3 = EmbeddedS3.start(dir);
-             S3OutputStore store = S3OutputStore.create(OutputOptions.s3(EmbeddedS3.BUCKET, s3.endpoint()), s3.credentials());
+             S3OutputStore store = S3OutputStore.create(OutputOptions.s3(EmbeddedS3.BUCKET, s3.endpoint())
+                     .withRetries(1, java.time.Duration.ZERO, java.time.Duration.ofSeconds(60)), s3.credentials());
              OutputFetcher fetcher = new OutputFetcher(s3.endpoint(), "us-east-1", true, s3.credentials())) {
             byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
             StoredObject o = store.put("flowline/m/j/0.png", png, "image/png").join();

@@ -39,7 +39,7 @@ class OutputStoreEndToEndTest {
 
     private static WorkerConfig config(WorkerTestKit kit, String id, S3TestServer s3, String prefix) {
         return kit.config(id).withOutputs(OutputOptions.s3(S3TestServer.BUCKET, s3.endpoint()).withS3Prefix(prefix)
-                .withInlineMaxBytes(INLINE_MAX).withRetries(3, Duration.ofMillis(50), Duration.ofSeconds(2))
+                .withInlineMaxBytes(INLINE_MAX).withRetries(3, Duration.ofMillis(50), Duration.ofSeconds(20)) // a stopped store refuses at once
                 .withHealthInterval(Duration.ofMillis(300)));
     }
 

@@ -31,7 +31,7 @@ class S3OutputStoreTest {
 
     private static OutputOptions options() {
         return OutputOptions.s3(S3TestServer.BUCKET, s3.endpoint()).withS3Prefix("unit")
-                .withRetries(3, Duration.ofMillis(20), Duration.ofSeconds(5));
+                .withRetries(3, Duration.ofMillis(20), Duration.ofSeconds(30)); // generous: a cold SDK on a loaded machine is slow
     }
 
     @Test
