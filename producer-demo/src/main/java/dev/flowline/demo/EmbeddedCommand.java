@@ -44,14 +44,30 @@ final class EmbeddedCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "170", description = "Seconds to wait for every result (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
+    /** The closed set of --output-store values. */
+    enum Store { inline, s3 }
+
+    @Option(names = "--output-store", defaultValue = "inline",
+            description = "inline (samples inside the result records) or s3: an S3-compatible server on 127.0.0.1 in this JVM "
+                    + "(objects under <out>/s3/), results carry references that the report follows and verifies (default: ${DEFAULT-VALUE}).")
+    Store outputStore;
+
+    @Option(names = "--inline-max-bytes", defaultValue = "0",
+            description = "With --output-store s3: results whose samples exceed this many bytes go by reference (default: ${DEFAULT-VALUE}, every result).")
+    int inlineMaxBytes;
+
     private record Received(GenerationResult result, double latencyMs) {}
 
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
         long t0 = System.nanoTime();
-        System.err.println("Starting an embedded Kafka broker and a Flowline worker...");
-        try (EmbeddedStack stack = EmbeddedStack.start(Map.of())) {
+        boolean s3Store = outputStore == Store.s3;
+        System.err.println("Starting an embedded Kafka broker" + (s3Store ? ", an S3-compatible server" : "") + " and a Flowline worker...");
+        try (EmbeddedS3 s3 = s3Store ? EmbeddedS3.start(out.resolve("s3")) : null;
+             OutputFetcher fetcher = s3Store ? new OutputFetcher(s3.endpoint(), "us-east-1", true, s3.credentials()) : null;
+             EmbeddedStack stack = EmbeddedStack.start(s3Store ? Map.of("outputs.inlineMaxBytes", inlineMaxBytes) : Map.of(), s3)) {
+            if (s3Store) System.err.printf("Output store: s3://%s on %s (objects under %s)%n", EmbeddedS3.BUCKET, s3.endpoint(), out.resolve("s3"));
             ModelInfo info = stack.registry.info(MODEL);
             double guidance = Math.max(1.0, info.defaultSampler().guidanceScale());
             List<Showcase.Column> columns = Showcase.columns(c -> c.model() == null
@@ -88,12 +104,12 @@ final class EmbeddedCommand implements Callable<Integer> {
                 bar.done();
             }
             double wallSeconds = (System.nanoTime() - start) / 1e9;
-            return report(info, columns, jobs, received, wallSeconds);
+            return report(info, columns, jobs, received, wallSeconds, fetcher);
         }
     }
 
     private int report(ModelInfo info, List<Showcase.Column> columns, List<Showcase.ShowJob> jobs, Map<String, Received> received,
-                       double wallSeconds) throws Exception {
+                       double wallSeconds, OutputFetcher fetcher) throws Exception {
         List<String> classNames = info.classNames();
         double guidance = Math.max(1.0, info.defaultSampler().guidanceScale());
         ContactSheet sheet = new ContactSheet(classNames, Showcase.columnLabels(guidance, columns), 3);
@@ -101,6 +117,7 @@ final class EmbeddedCommand implements Callable<Integer> {
         Map<String, Integer> byStatus = new TreeMap<>();
         LatencyStats latency = new LatencyStats();
         int samples = 0;
+        int byReference = 0;
         double batchRowsSum = 0;
         for (Showcase.ShowJob j : jobs) {
             String id = j.request().getJobId();
@@ -116,7 +133,8 @@ final class EmbeddedCommand implements Callable<Integer> {
             batchRowsSum += r.getBatchStats().getMeanBatchRows();
             byte[] first = null;
             for (SampleOutput o : r.getOutputs()) {
-                byte[] png = ResultFiles.bytes(o.getData());
+                byte[] png = fetcher == null ? ResultFiles.bytes(o.getData()) : fetcher.bytes(o); // a reference is checked against its SHA-256
+                if (o.getReference() != null) byReference++;
                 if (first == null) first = png;
                 sheet.add(classNames.get(j.classIndex()), j.column(), ImageIO.read(new ByteArrayInputStream(png)));
                 samples++;
@@ -138,6 +156,8 @@ final class EmbeddedCommand implements Callable<Integer> {
         summary.put("samples_per_s", round(samples / Math.max(1e-9, wallSeconds)));
         summary.put("mean_batch_rows", round(received.isEmpty() ? 0 : batchRowsSum / received.size()));
         summary.put("wall_s", round(wallSeconds));
+        summary.put("output_store", outputStore.name());
+        summary.put("outputs_by_reference", byReference);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), summary);
         Path page = out.resolve("index.html");
         HtmlReport.write(page, "Flowline quick start: " + info.name(), sheetFile.getFileName().toString(), summary, rows);
@@ -146,6 +166,7 @@ final class EmbeddedCommand implements Callable<Integer> {
         System.out.printf("%d jobs, %s; %d samples in %.1f s (%.1f samples/s); latency p50 %.0f ms, p99 %.0f ms; mean batch %.1f rows%n",
                 jobs.size(), byStatus, samples, wallSeconds, samples / Math.max(1e-9, wallSeconds), latency.percentileMillis(50),
                 latency.percentileMillis(99), received.isEmpty() ? 0 : batchRowsSum / received.size());
+        if (fetcher != null) System.out.printf("%d of %d samples went by reference and were read back from the store (SHA-256 checked)%n", byReference, samples);
         System.out.println("contact sheet: " + sheetFile.toAbsolutePath());
         System.out.println("report:        " + page.toAbsolutePath());
         System.out.println("summary:       " + out.resolve("summary.json").toAbsolutePath());

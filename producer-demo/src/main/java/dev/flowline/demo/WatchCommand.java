@@ -9,9 +9,13 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Follows the results topic, writes each result's outputs to a directory and prints one line per job. */
+/**
+ * Follows the results topic, writes each result's outputs to a directory and prints one line per job. Samples the
+ * worker stored in an object store are fetched by their {@code s3://} reference and checked against their SHA-256.
+ */
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = "Follows the results topic, writes each result's images to a directory, prints one line per job.")
+        description = "Follows the results topic, writes each result's images to a directory (following s3:// references and "
+                + "verifying their SHA-256), prints one line per job.")
 final class WatchCommand implements Callable<Integer> {
     @Mixin ClusterOptions cluster;
 
@@ -27,8 +31,34 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--idle-timeout-s", description = "Stop when no result arrived for this many seconds.")
     Integer idleTimeoutSeconds;
 
+    @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3-compatible endpoint of referenced outputs (e.g. http://minio:9000); AWS S3 when unset.")
+    java.net.URI s3Endpoint;
+
+    @Option(names = "--s3-region", defaultValue = "us-east-1", description = "Region of the output store (default: ${DEFAULT-VALUE}).")
+    String s3Region;
+
+    @Option(names = "--s3-path-style", description = "Path-style S3 requests (most S3-compatible servers need them; implied by --s3-endpoint).")
+    boolean s3PathStyle;
+
+    private OutputFetcher fetcher;
+
+    /** Credentials come from the AWS SDK's default chain; the fetcher is made at the first reference. */
+    private byte[] sample(dev.flowline.avro.SampleOutput o) throws java.io.IOException {
+        if (o.getReference() == null) return ResultFiles.bytes(o.getData());
+        if (fetcher == null) fetcher = new OutputFetcher(s3Endpoint, s3Region, s3PathStyle || s3Endpoint != null);
+        return fetcher.bytes(o);
+    }
+
     @Override
     public Integer call() throws Exception {
+        try {
+            return watch();
+        } finally {
+            if (fetcher != null) fetcher.close();
+        }
+    }
+
+    private int watch() throws Exception {
         if (!cluster.hasBootstrap()) {
             System.err.println("watch needs --bootstrap HOST:PORT (for a self-contained run use `flowline-demo embedded`).");
             return 2;
@@ -39,7 +69,7 @@ final class WatchCommand implements Callable<Integer> {
             while (maxJobs == null || seen.get() < maxJobs) {
                 int n = client.pollResults(Duration.ofMillis(500), r -> {
                     try {
-                        ResultFiles.write(out, r);
+                        ResultFiles.write(out, r, this::sample);
                     } catch (java.io.IOException e) {
                         System.err.println("cannot write outputs of " + r.getJobId() + ": " + e.getMessage());
                     }

@@ -14,6 +14,7 @@ import dev.flowline.avro.JobCompleted;
 import dev.flowline.avro.JobStatus;
 import dev.flowline.avro.OutputFormat;
 import dev.flowline.avro.ProgressEvent;
+import dev.flowline.avro.OutputReference;
 import dev.flowline.avro.SampleOutput;
 import dev.flowline.avro.SamplerSpec;
 import dev.flowline.avro.TelemetryEvent;
@@ -49,6 +50,7 @@ final class Samples {
                 new Sample("GenerationRequest unconditional", unconditionalRequest()),
                 new Sample("GenerationResult failed", failedResult()),
                 new Sample("GenerationResult succeeded", succeededResult()),
+                new Sample("GenerationResult by reference", referencedResult()),
                 new Sample("TelemetryEvent batch interval", telemetryBatch()),
                 new Sample("TelemetryEvent job completed", telemetryJob()),
                 new Sample("ProgressEvent", progress()),
@@ -115,9 +117,11 @@ final class Samples {
                 .setModel("mnist-cfm")
                 .setOutputs(List.of(
                         SampleOutput.newBuilder().setIndex(0).setData(ByteBuffer.wrap(allByteValues))
-                                .setMediaType("application/x-float32-le").setShape(List.of(1, 16, 16)).build(),
+                                .setMediaType("application/x-float32-le").setShape(List.of(1, 16, 16))
+                                .setReference(reference("s3://b/p/mnist-cfm/job-42/0.f32", 256)).build(),
                         SampleOutput.newBuilder().setIndex(2).setData(ByteBuffer.wrap(new byte[0]))
-                                .setMediaType("image/png").setShape(List.of()).build()))
+                                .setMediaType("image/png").setShape(List.of())
+                                .setReference(reference("s3://b/p/mnist-cfm/job-42/2.png", 0)).build()))
                 .setTimings(Timings.newBuilder().setQueuedMs(5).setSamplingMs(1200).setTotalMs(1300).build())
                 .setNfe(48)
                 .setBatchStats(BatchStats.newBuilder().setModelCalls(24).setMeanBatchRows(17.5).setMaxBatchRows(32).build())
@@ -133,6 +137,27 @@ final class Samples {
                 .setStatus(JobStatus.SUCCEEDED)
                 .setErrorCode(null)
                 .setErrorMessage(null)
+                .setTimings(Timings.newBuilder().build())
+                .setBatchStats(BatchStats.newBuilder().build())
+                .build();
+    }
+
+    private static OutputReference reference(String uri, long size) {
+        return OutputReference.newBuilder().setUri(uri).setSizeBytes(size).setSha256("0f".repeat(32))
+                .setContentType(uri.endsWith(".png") ? "image/png" : "application/x-float32-le").build();
+    }
+
+    /** A v2 result whose sample lives in an object store (claim check): empty data, a reference. */
+    static GenerationResult referencedResult() {
+        return GenerationResult.newBuilder()
+                .setJobId("job-44")
+                .setStatus(JobStatus.SUCCEEDED)
+                .setModel("fashion-mnist")
+                .setOutputs(List.of(SampleOutput.newBuilder().setIndex(0).setData(ByteBuffer.wrap(new byte[0]))
+                        .setMediaType("image/png").setShape(List.of(1, 28, 28))
+                        .setReference(OutputReference.newBuilder().setUri("s3://bucket/flowline/fashion-mnist/job-44/0.png")
+                                .setSizeBytes(1234).setSha256("ab".repeat(32)).setContentType("image/png").build())
+                        .build()))
                 .setTimings(Timings.newBuilder().build())
                 .setBatchStats(BatchStats.newBuilder().build())
                 .build();

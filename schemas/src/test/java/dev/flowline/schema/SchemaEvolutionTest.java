@@ -66,6 +66,33 @@ class SchemaEvolutionTest {
         }
     }
 
+    /**
+     * GenerationResult v2 added an optional {@code reference} per sample (claim check). A consumer built on v1 reads
+     * v2 bytes (the reference is dropped, data is empty), and v2 reads v1 bytes with a null reference.
+     */
+    @Test
+    void resultV1ReadersReadV2ReferencesAndV2ReadsV1() throws Exception {
+        List<Schema> released = ReleasedSchemas.load().get("GenerationResult");
+        Schema v1 = released.get(0);
+        Schema v2 = released.get(1);
+        byte[] v2Bytes = codec.encode(Samples.referencedResult());
+
+        GenericRecord asV1 = new GenericDatumReader<GenericRecord>(v2, v1)
+                .read(null, DecoderFactory.get().binaryDecoder(v2Bytes, 10, v2Bytes.length - 10, null));
+        GenericRecord sample = (GenericRecord) ((List<?>) asV1.get("outputs")).get(0);
+        assertThat(sample.getSchema().getField("reference")).isNull();
+        assertThat(sample.get("mediaType")).hasToString("image/png");
+        assertThat(((java.nio.ByteBuffer) sample.get("data")).remaining()).isZero();
+
+        byte[] current = codec.encode(Samples.failedResult());
+        GenericRecord downgraded = new GenericDatumReader<GenericRecord>(v2, v1)
+                .read(null, DecoderFactory.get().binaryDecoder(current, 10, current.length - 10, null));
+        byte[] v1Bytes = MessageCodecTest.toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(downgraded));
+        dev.flowline.avro.GenerationResult decoded = codec.decode(v1Bytes, dev.flowline.avro.GenerationResult.class);
+        assertThat(decoded.getOutputs()).hasSize(2).allSatisfy(o -> assertThat(o.getReference()).isNull());
+        assertThat(decoded.getJobId()).isEqualTo("job-42");
+    }
+
     /** A symbol the reader lacks falls back to the enum's default, which OutputFormat has. */
     @Test
     void aNewOutputFormatSymbolReadsAsTheDefaultPng() throws Exception {

@@ -27,7 +27,8 @@ import static dev.flowline.config.ConfigDef.oneOf;
  * {@link #DEF} (doc, type, default, validator); {@link #load} reads a YAML/JSON file and the environment.
  */
 public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOptions topics, SchedulerOptions batching,
-                           ModelOptions models, LimitOptions limits, HttpOptions http, TelemetryOptions telemetry) {
+                           ModelOptions models, LimitOptions limits, HttpOptions http, TelemetryOptions telemetry,
+                           OutputOptions outputs) {
 
     public WorkerConfig {
         Objects.requireNonNull(worker);
@@ -38,6 +39,7 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         Objects.requireNonNull(limits);
         Objects.requireNonNull(http);
         Objects.requireNonNull(telemetry);
+        Objects.requireNonNull(outputs);
     }
 
     /** Every key of the worker. */
@@ -111,7 +113,26 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
             .define("telemetry.intervalMs", LONG, TelemetryOptions.DEFAULT_INTERVAL_MS, atLeast(10), "Batch statistics are aggregated over this interval into one event.")
             .define("telemetry.jobEvents", BOOLEAN, true, "Send one JobCompleted telemetry event per job.")
             .define("telemetry.progressIntervalMs", LONG, TelemetryOptions.DEFAULT_PROGRESS_INTERVAL_MS, atLeast(0),
-                    "At most one progress event per job per interval (the final one always goes out).");
+                    "At most one progress event per job per interval (the final one always goes out).")
+
+            .define("outputs.store", STRING, "inline", oneOf("inline", "s3"),
+                    "Where samples go: inline (inside the result record) or s3 (results whose samples exceed outputs.inlineMaxBytes are written "
+                            + "to an S3-compatible object store first, and the record carries each sample's URI, size, SHA-256 and content type). "
+                            + "S3 credentials come from the AWS SDK's default provider chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity...).")
+            .define("outputs.inlineMaxBytes", INT, OutputOptions.DEFAULT_INLINE_MAX_BYTES, atLeast(0),
+                    "With outputs.store=s3: a result whose encoded samples (summed) exceed this many bytes goes by reference; 0 sends every result by reference. Must be below limits.maxResultBytes.")
+            .define("outputs.maxAttempts", INT, OutputOptions.DEFAULT_MAX_ATTEMPTS, between(1, 20),
+                    "Attempts to write one object (store unavailable, denied, timed out) before the job ends FAILED with OUTPUT_STORE_ERROR.")
+            .define("outputs.retryBackoffMs", LONG, OutputOptions.DEFAULT_RETRY_BACKOFF_MS, between(0, 60_000), "Wait before the second attempt; doubled for each further one.")
+            .define("outputs.requestTimeoutMs", LONG, OutputOptions.DEFAULT_REQUEST_TIMEOUT_MS, between(100, 300_000), "Limit of one attempt to write an object.")
+            .define("outputs.healthIntervalMs", LONG, OutputOptions.DEFAULT_HEALTH_INTERVAL_MS, between(100, 3_600_000),
+                    "With s3: an idle worker writes a small health object this often; /ready reports the store unhealthy while writes fail.")
+            .define("outputs.s3Bucket", STRING, null, "Bucket of the S3 store (required with outputs.store=s3). The worker needs s3:PutObject on <bucket>/<prefix>/* and nothing else.")
+            .define("outputs.s3Prefix", STRING, OutputOptions.DEFAULT_S3_PREFIX,
+                    "Key prefix; objects are <prefix>/<model>/<jobId>/<sampleIndex>.<png|f32>, so a replayed job overwrites its own objects with identical bytes.")
+            .define("outputs.s3Region", STRING, OutputOptions.DEFAULT_S3_REGION, nonBlank(), "Region the requests are signed for (S3-compatible servers mostly accept any).")
+            .define("outputs.s3Endpoint", STRING, null, "Endpoint override for S3-compatible stores (MinIO, Ceph RGW...), e.g. http://minio:9000; unset for AWS S3.")
+            .define("outputs.s3PathStyle", BOOLEAN, false, "Path-style requests (http://host/bucket/key) instead of virtual-hosted ones; most S3-compatible servers need true.");
 
     /** Kafka properties that typed keys own, or that the worker cannot work without; setting them is an error. */
     private static final Map<String, String> RESERVED_KAFKA_PROPERTIES = Map.of(
@@ -173,19 +194,40 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         HttpOptions http = new HttpOptions((Boolean) v.get("http.enabled"), (String) v.get("http.host"), (Integer) v.get("http.port"));
         TelemetryOptions telemetry = new TelemetryOptions((Boolean) v.get("telemetry.enabled"), ms(v, "telemetry.intervalMs"),
                 (Boolean) v.get("telemetry.jobEvents"), ms(v, "telemetry.progressIntervalMs"));
-        return new WorkerConfig(worker, kafka, topics, batching, models, limits, http, telemetry);
+        OutputOptions outputs = outputs(v, limits);
+        return new WorkerConfig(worker, kafka, topics, batching, models, limits, http, telemetry, outputs);
+    }
+
+    private static OutputOptions outputs(Map<String, Object> v, LimitOptions limits) {
+        OutputOptions.Store store = OutputOptions.Store.parse((String) v.get("outputs.store"));
+        int inlineMax = (Integer) v.get("outputs.inlineMaxBytes");
+        if (store == OutputOptions.Store.S3 && inlineMax >= limits.maxResultBytes()) {
+            throw new ConfigException("outputs.inlineMaxBytes", inlineMax, "must be below limits.maxResultBytes (" + limits.maxResultBytes()
+                    + ") with outputs.store=s3, or results between the two would fail RESULT_TOO_LARGE instead of going by reference");
+        }
+        String endpoint = (String) v.get("outputs.s3Endpoint");
+        java.net.URI uri;
+        try {
+            uri = endpoint == null || endpoint.isBlank() ? null : new java.net.URI(endpoint);
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException("outputs.s3Endpoint", endpoint, "is not a URL: " + e.getMessage());
+        }
+        return new OutputOptions(store, inlineMax, (Integer) v.get("outputs.maxAttempts"), ms(v, "outputs.retryBackoffMs"),
+                ms(v, "outputs.requestTimeoutMs"), (String) v.get("outputs.s3Bucket"), (String) v.get("outputs.s3Prefix"),
+                (String) v.get("outputs.s3Region"), uri, (Boolean) v.get("outputs.s3PathStyle"), ms(v, "outputs.healthIntervalMs"));
     }
 
     private static Duration ms(Map<String, Object> v, String key) {
         return Duration.ofMillis((Long) v.get(key));
     }
 
-    public WorkerConfig withKafka(KafkaOptions k) { return new WorkerConfig(worker, k, topics, batching, models, limits, http, telemetry); }
-    public WorkerConfig withTopics(TopicOptions t) { return new WorkerConfig(worker, kafka, t, batching, models, limits, http, telemetry); }
-    public WorkerConfig withBatching(SchedulerOptions b) { return new WorkerConfig(worker, kafka, topics, b, models, limits, http, telemetry); }
-    public WorkerConfig withModels(ModelOptions m) { return new WorkerConfig(worker, kafka, topics, batching, m, limits, http, telemetry); }
-    public WorkerConfig withLimits(LimitOptions l) { return new WorkerConfig(worker, kafka, topics, batching, models, l, http, telemetry); }
-    public WorkerConfig withHttp(HttpOptions h) { return new WorkerConfig(worker, kafka, topics, batching, models, limits, h, telemetry); }
-    public WorkerConfig withTelemetry(TelemetryOptions t) { return new WorkerConfig(worker, kafka, topics, batching, models, limits, http, t); }
-    public WorkerConfig withWorker(WorkerOptions w) { return new WorkerConfig(w, kafka, topics, batching, models, limits, http, telemetry); }
+    public WorkerConfig withKafka(KafkaOptions k) { return new WorkerConfig(worker, k, topics, batching, models, limits, http, telemetry, outputs); }
+    public WorkerConfig withTopics(TopicOptions t) { return new WorkerConfig(worker, kafka, t, batching, models, limits, http, telemetry, outputs); }
+    public WorkerConfig withBatching(SchedulerOptions b) { return new WorkerConfig(worker, kafka, topics, b, models, limits, http, telemetry, outputs); }
+    public WorkerConfig withModels(ModelOptions m) { return new WorkerConfig(worker, kafka, topics, batching, m, limits, http, telemetry, outputs); }
+    public WorkerConfig withLimits(LimitOptions l) { return new WorkerConfig(worker, kafka, topics, batching, models, l, http, telemetry, outputs); }
+    public WorkerConfig withHttp(HttpOptions h) { return new WorkerConfig(worker, kafka, topics, batching, models, limits, h, telemetry, outputs); }
+    public WorkerConfig withTelemetry(TelemetryOptions t) { return new WorkerConfig(worker, kafka, topics, batching, models, limits, http, t, outputs); }
+    public WorkerConfig withOutputs(OutputOptions o) { return new WorkerConfig(worker, kafka, topics, batching, models, limits, http, telemetry, o); }
+    public WorkerConfig withWorker(WorkerOptions w) { return new WorkerConfig(w, kafka, topics, batching, models, limits, http, telemetry, outputs); }
 }

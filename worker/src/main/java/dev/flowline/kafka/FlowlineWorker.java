@@ -9,6 +9,10 @@ import dev.flowline.batching.SchedulerListener;
 import dev.flowline.config.WorkerConfig;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.model.ModelRegistry;
+import dev.flowline.output.OutputMetrics;
+import dev.flowline.output.OutputOffloader;
+import dev.flowline.output.OutputStore;
+import dev.flowline.output.OutputStores;
 import dev.flowline.schema.MessageCodec;
 import dev.flowline.telemetry.HttpEndpoint;
 import dev.flowline.telemetry.TelemetryVerticle;
@@ -52,15 +56,18 @@ public final class FlowlineWorker {
     private final ControlVerticle control;
     private final TelemetryVerticle telemetry;
     private final HttpEndpoint http;
+    private final OutputOffloader outputs;
     private volatile boolean modelsLoaded;
     private volatile int modelCount;
     private volatile boolean stopped;
+    /** Whether the intake verticle runs (a start that failed before it has nothing to kill there). */
+    private volatile boolean intakeDeployed;
     /** The first drain or kill; later calls return it. */
     private CompletableFuture<Void> stopping;
     private String telemetryDeployment;
     private KafkaClientMetrics consumerMetrics;
 
-    private FlowlineWorker(WorkerConfig config, ModelRegistry registry) {
+    private FlowlineWorker(WorkerConfig config, ModelRegistry registry, OutputStore store) {
         this.config = config;
         String workerId = config.worker().id();
         this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -74,6 +81,7 @@ public final class FlowlineWorker {
         this.metrics = new WorkerMetrics(prometheus);
         MessageCodec codec = MessageCodec.standard();
         var topics = config.topics();
+        this.outputs = new OutputOffloader(store, config.outputs(), new OutputMetrics(prometheus), workerId, System::currentTimeMillis);
         this.publisher = new OutputPublisher(vertx, KafkaClients.producer(config.kafka(), workerId + "-out"));
         this.telemetry = new TelemetryVerticle(config.telemetry(), topics.telemetryTopic(), workerId, codec, publisher::send);
         CancelRegistry cancels = CancelRegistry.defaults();
@@ -121,7 +129,7 @@ public final class FlowlineWorker {
         RequestDecoder decoder = new RequestDecoder(codec, jobs, workerId, config.limits().maxResultBytes());
         this.results = new ResultPublisher(topics.resultsTopic(), topics.progressTopic(), workerId,
                 new ResultBuilder(codec, workerId, config.limits().maxResultBytes()), codec, publisher, metrics,
-                config.telemetry().progressInterval().toMillis(), ref -> intakeRef[0].markDone(ref), telemetry);
+                config.telemetry().progressInterval().toMillis(), ref -> intakeRef[0].markDone(ref), telemetry, outputs);
         this.intake = new IntakeVerticle(config.kafka(), topics.jobsTopic(), topics.deadLetterTopic(),
                 KafkaClients.jobsConsumer(config.kafka(), workerId + "-jobs"), scheduler, decoder, publisher, cancels,
                 results, metrics);
@@ -139,12 +147,35 @@ public final class FlowlineWorker {
      * @param registry the models to serve; the caller keeps ownership and closes it after the worker stopped
      */
     public static FlowlineWorker start(WorkerConfig config, ModelRegistry registry) {
+        return start(config, registry, OutputStores.create(config.outputs()));
+    }
+
+    /**
+     * As {@link #start(WorkerConfig, ModelRegistry)}, with the output store given (tests and the embedded demo, whose
+     * in-process S3 server has its own credentials). The worker owns the store and closes it when it stops.
+     */
+    public static FlowlineWorker start(WorkerConfig config, ModelRegistry registry, OutputStore store) {
         MessageCodec.standard(); // trusts the generated Avro classes before anything builds one
         log.info("starting worker {} with {}", config.worker().id(), config);
-        // Wrong credentials or missing ACLs fail here, with a message, instead of in a consumer that retries forever.
-        KafkaPreflight.check(config.kafka(), config.topics(), config.worker().id() + "-preflight", PREFLIGHT_TIMEOUT);
-        FlowlineWorker w = new FlowlineWorker(config, registry);
+        FlowlineWorker w;
         try {
+            // Wrong credentials or missing ACLs fail here, with a message, instead of in a consumer that retries forever.
+            KafkaPreflight.check(config.kafka(), config.topics(), config.worker().id() + "-preflight", PREFLIGHT_TIMEOUT);
+            w = new FlowlineWorker(config, registry, store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        try {
+            // Wrong S3 credentials or a missing bucket fail here too, naming the settings; an unreachable store only warns.
+            try {
+                w.outputs.checkAtStart().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+            if (w.outputs.store().storesObjects()) {
+                w.vertx.setPeriodic(config.outputs().healthInterval().toMillis(), id -> w.outputs.probeIfIdle());
+            }
             if (config.http().enabled()) await(w.vertx.deployVerticle(w.http));
             await(w.vertx.executeBlocking(() -> {
                 for (String name : registry.names()) registry.get(name);
@@ -157,6 +188,7 @@ public final class FlowlineWorker {
             await(w.vertx.deployVerticle(w.results));
             await(w.vertx.deployVerticle(w.control));
             await(w.vertx.deployVerticle(w.intake));
+            w.intakeDeployed = true;
             w.consumerMetrics = new KafkaClientMetrics(w.intake.kafkaConsumer()); // consumer lag and fetch metrics
             w.consumerMetrics.bindTo(w.prometheus);
             log.info("worker {} consuming {}{}", config.worker().id(), config.topics().jobsTopic(),
@@ -174,7 +206,7 @@ public final class FlowlineWorker {
         if (!modelsLoaded) return "loading models";
         if (modelCount == 0) return "no models to serve";
         if (!intake.hasAssignment()) return "no partition of " + config.topics().jobsTopic() + " assigned";
-        return null;
+        return outputs.notHealthyReason();
     }
 
     public boolean ready() {
@@ -208,7 +240,7 @@ public final class FlowlineWorker {
         stopped = true;
         log.info("killing worker {}", config.worker().id());
         scheduler.close();
-        stopping = thenCloseRest(intake.kill());
+        stopping = thenCloseRest(intakeDeployed ? intake.kill() : Future.succeededFuture());
         return stopping;
     }
 
@@ -226,6 +258,7 @@ public final class FlowlineWorker {
                     .eventually(() -> publisher.close(Duration.ofSeconds(5)))
                     .onComplete(ignored -> {
                         scheduler.close();
+                        outputs.close();
                         if (consumerMetrics != null) consumerMetrics.close();
                         vertx.close().onComplete(closed -> {
                             if (firstResult.failed()) done.completeExceptionally(firstResult.cause());
@@ -252,6 +285,11 @@ public final class FlowlineWorker {
     /** The bound HTTP port (when {@code http.port} is 0). */
     public int httpPort() {
         return http.port();
+    }
+
+    /** The output store's health, metrics and writes. */
+    public OutputOffloader outputs() {
+        return outputs;
     }
 
     public int jobsInFlight() {

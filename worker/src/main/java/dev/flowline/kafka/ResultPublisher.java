@@ -12,6 +12,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import dev.flowline.kafka.ResultBuilder.Built;
+import dev.flowline.output.OutputOffloader;
+import dev.flowline.output.StoredObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,12 +22,15 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * Turns finished jobs into acked result records: builds and encodes the result on a worker thread, sends it keyed
- * by job id, and only when the broker acks hands the record back to the intake as done. Also sends throttled
- * progress events. All state is confined to this verticle's context.
+ * Turns finished jobs into acked result records: encodes the samples on a worker thread; when they are larger than
+ * {@code outputs.inlineMaxBytes} and an output store is configured, writes them to the store first (asynchronously,
+ * with bounded retries; the job ends FAILED {@code OUTPUT_STORE_ERROR} when the store does not take them) and
+ * puts references in the record; sends the result keyed by job id, and only when the broker acks hands the record
+ * back to the intake as done. Also sends throttled progress events. All state is confined to this verticle's context.
  */
 public final class ResultPublisher extends VerticleBase implements IntakeVerticle.CompletionSink {
     private static final Logger log = LoggerFactory.getLogger(ResultPublisher.class);
@@ -40,6 +45,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     private final ProgressThrottle throttle;
     private final Consumer<RecordRef> done;
     private final TelemetryVerticle telemetry;
+    private final OutputOffloader offloader;
 
     /** Results being built or sent. */
     private int pending;
@@ -49,7 +55,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
 
     public ResultPublisher(String resultsTopic, String progressTopic, String workerId, ResultBuilder builder, MessageCodec codec,
                            OutputPublisher publisher, WorkerMetrics metrics, long progressIntervalMillis,
-                           Consumer<RecordRef> done, TelemetryVerticle telemetry) {
+                           Consumer<RecordRef> done, TelemetryVerticle telemetry, OutputOffloader offloader) {
         this.resultsTopic = resultsTopic;
         this.progressTopic = progressTopic;
         this.workerId = workerId;
@@ -60,7 +66,11 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
         this.throttle = new ProgressThrottle(progressIntervalMillis);
         this.done = done;
         this.telemetry = telemetry;
+        this.offloader = offloader;
     }
+
+    /** A prepared result, and either the built one (samples inline) or the writes of its samples to the output store. */
+    private record Stage(ResultBuilder.Prepared prepared, Built inline, CompletableFuture<List<StoredObject>> stored) {}
 
     @Override
     public Future<?> start() {
@@ -80,7 +90,8 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
         }
         pending++;
         if (outcome.job().progress()) finalProgress(outcome, ticket);
-        vertx.executeBlocking(() -> builder.build(outcome, ticket, System.currentTimeMillis()), false)
+        vertx.executeBlocking(() -> stage(builder.prepare(outcome, ticket, System.currentTimeMillis())), false)
+                .compose(stage -> stage.inline() != null ? Future.succeededFuture(stage.inline()) : placed(stage, ticket))
                 .compose(built -> publisher.sendReliably(resultsTopic, ticket.jobId(), built.bytes(), () -> true).map(built))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
@@ -103,6 +114,27 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
                         idleWaiters.forEach(Promise::tryComplete);
                         idleWaiters.clear();
                     }
+                });
+    }
+
+    /**
+     * On the worker thread: the inline result, or the start of the writes to the output store (checksums are computed
+     * here, before the requests go out, so that no event loop hashes megabytes).
+     */
+    private Stage stage(ResultBuilder.Prepared p) {
+        if (p.samples().isEmpty() || !offloader.byReference(p.sampleBytes())) return new Stage(p, builder.inline(p), null);
+        return new Stage(p, null, offloader.store(p.ticket().model(), p.ticket().jobId(), p.samples()));
+    }
+
+    /** Once the samples are written and verified: the result with their references (or FAILED OUTPUT_STORE_ERROR). */
+    private Future<Built> placed(Stage stage, JobTicket ticket) {
+        ResultBuilder.Prepared p = stage.prepared();
+        return Future.fromCompletionStage(stage.stored(), context)
+                .map(stored -> builder.byReference(p, stored))
+                .recover(err -> {
+                    log.error("the output store did not take the samples of job {} ({}); it ends FAILED {}: {}", ticket.jobId(),
+                            ticket.record(), ResultBuilder.OUTPUT_STORE_ERROR, err.getMessage());
+                    return Future.succeededFuture(builder.storeFailed(p, err));
                 });
     }
 

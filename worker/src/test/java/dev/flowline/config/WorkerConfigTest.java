@@ -144,6 +144,37 @@ class WorkerConfigTest {
     }
 
     @Test
+    void outputsDefaultToInlineAndS3IsConfiguredFromTheEnvironment() {
+        assertThat(WorkerConfig.load(null, Map.of()).outputs()).isEqualTo(OutputOptions.inline());
+
+        OutputOptions o = WorkerConfig.load(null, Map.of("FLOWLINE_OUTPUTS_STORE", "s3", "FLOWLINE_OUTPUTS_S3_BUCKET", "b",
+                "FLOWLINE_OUTPUTS_S3_ENDPOINT", "http://minio:9000", "FLOWLINE_OUTPUTS_S3_PATH_STYLE", "true",
+                "FLOWLINE_OUTPUTS_INLINE_MAX_BYTES", "0")).outputs();
+
+        assertThat(o.store()).isEqualTo(OutputOptions.Store.S3);
+        assertThat(o.s3Bucket()).isEqualTo("b");
+        assertThat(o.s3Endpoint()).hasToString("http://minio:9000");
+        assertThat(o.s3PathStyle()).isTrue();
+        assertThat(o.inlineMaxBytes()).isZero();
+        assertThat(o.s3Prefix()).isEqualTo("flowline");
+    }
+
+    @Test
+    void outputSettingsThatCannotWorkAreErrorsNamingTheKey() {
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_OUTPUTS_STORE", "s3")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("outputs.s3Bucket").hasMessageContaining("outputs.store=s3");
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_OUTPUTS_STORE", "gcs")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("outputs.store").hasMessageContaining("gcs");
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_OUTPUTS_STORE", "s3", "FLOWLINE_OUTPUTS_S3_BUCKET", "b",
+                "FLOWLINE_OUTPUTS_INLINE_MAX_BYTES", "1000000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("outputs.inlineMaxBytes").hasMessageContaining("limits.maxResultBytes");
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_OUTPUTS_S3_ENDPOINT", "minio:9000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("outputs.s3Endpoint");
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_OUTPUTS_S3_PREFIX", "/a/")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("outputs.s3Prefix");
+    }
+
+    @Test
     void kafkaPropertiesThatTypedKeysOwnAreRejected() {
         assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_KAFKA_PROPERTIES_GROUP_ID", "mine")))
                 .hasMessageContaining("kafka.properties.group.id").hasMessageContaining("'mine'").hasMessageContaining("kafka.groupId");

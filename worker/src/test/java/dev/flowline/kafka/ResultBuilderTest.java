@@ -96,6 +96,44 @@ class ResultBuilderTest {
     }
 
     @Test
+    void aResultByReferenceCarriesEachSamplesUriSizeChecksumAndContentTypeWithEmptyData() throws Exception {
+        Decoded.Valid v = job(64, OutputFormat.RAW_FLOAT32); // too large inline at 2 KiB, small by reference
+        ResultBuilder builder = new ResultBuilder(CODEC, "w-1", 16_384);
+        ResultBuilder.Prepared p = builder.prepare(succeeded(v.job()), v.ticket(), System.currentTimeMillis());
+        List<dev.flowline.output.StoredObject> stored = p.samples().stream().map(o -> new dev.flowline.output.StoredObject(
+                "k/" + o.index(), "s3://b/k/" + o.index() + ".f32", o.data().length, dev.flowline.output.Digests.sha256Hex(o.data()),
+                o.contentType())).toList();
+
+        GenerationResult r = CODEC.decode(builder.byReference(p, stored).bytes(), GenerationResult.class);
+
+        assertThat(p.sampleBytes()).isEqualTo(64 * 64);
+        assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(r.getOutputs()).hasSize(64).allSatisfy(o -> {
+            assertThat(o.getData().remaining()).isZero();
+            assertThat(o.getReference().getUri()).isEqualTo("s3://b/k/" + o.getIndex() + ".f32");
+            assertThat(o.getReference().getSizeBytes()).isEqualTo(64);
+            assertThat(o.getReference().getSha256()).hasSize(64);
+            assertThat(o.getReference().getContentType()).isEqualTo("application/x-float32-le");
+            assertThat(o.getShape()).containsExactly(1, 4, 4);
+        });
+    }
+
+    @Test
+    void aStoreFailureEndsTheJobFailedWithOutputStoreErrorAndTheReason() throws Exception {
+        Decoded.Valid v = job(2, OutputFormat.PNG);
+        ResultBuilder builder = new ResultBuilder(CODEC, "w-1", 1_000_000);
+        ResultBuilder.Prepared p = builder.prepare(succeeded(v.job()), v.ticket(), System.currentTimeMillis());
+
+        GenerationResult r = CODEC.decode(builder.storeFailed(p, new java.util.concurrent.CompletionException(
+                new IllegalStateException("connection refused (gave up after 4 attempts)"))).bytes(), GenerationResult.class);
+
+        assertThat(r.getStatus()).isEqualTo(JobStatus.FAILED);
+        assertThat(r.getErrorCode()).isEqualTo(ResultBuilder.OUTPUT_STORE_ERROR);
+        assertThat(r.getErrorMessage()).contains("2 samples").contains("connection refused (gave up after 4 attempts)");
+        assertThat(r.getOutputs()).isEmpty();
+    }
+
+    @Test
     void aFailedOutcomeKeepsItsCode() throws Exception {
         Decoded.Valid v = job(1, OutputFormat.PNG);
         JobOutcome o = new JobOutcome(v.job(), dev.flowline.batching.JobStatus.EXPIRED, "DEADLINE", "past its deadline", List.of(), 1, 0, 0, 0, 0, 0);

@@ -109,6 +109,13 @@ final class WorkerTestKit implements AutoCloseable {
         return w;
     }
 
+    /** A worker writing large outputs to the given store (which it owns). */
+    FlowlineWorker start(WorkerConfig config, ModelRegistry registry, dev.flowline.output.OutputStore store) {
+        FlowlineWorker w = FlowlineWorker.start(config, registry, store);
+        closeables.add(() -> w.kill().get(30, java.util.concurrent.TimeUnit.SECONDS));
+        return w;
+    }
+
     // ---- requests ----
 
     static SamplerSpec.Builder sampler(String solver, Integer steps) {
