@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import static dev.flowline.config.ConfigDef.Type.BOOLEAN;
+import static dev.flowline.config.ConfigDef.Type.DOUBLE;
 import static dev.flowline.config.ConfigDef.Type.INT;
 import static dev.flowline.config.ConfigDef.Type.LIST;
 import static dev.flowline.config.ConfigDef.Type.LONG;
@@ -102,6 +103,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
             .define("limits.maxMetadataBytes", INT, LimitOptions.DEFAULT_MAX_METADATA_BYTES, atLeast(0), "Most UTF-8 bytes of a job's metadata map (keys and values).")
             .define("limits.maxResultBytes", INT, LimitOptions.DEFAULT_MAX_RESULT_BYTES, atLeast(1024),
                     "Largest encoded result record; a larger result fails its job with RESULT_TOO_LARGE. Keep below the producer's max.request.size.")
+            .define("limits.maxGuidanceScale", DOUBLE, LimitOptions.DEFAULT_MAX_GUIDANCE_SCALE, between(1, 1000),
+                    "Largest classifier-free guidance weight w a job may ask for (w >= 0 always; 1 = no guidance). A larger w is dead-lettered INVALID_FIELD sampler.guidanceScale instead of running into NaN velocities.")
 
             .define("http.enabled", BOOLEAN, true, "Serve /metrics, /health and /ready.")
             .define("http.host", STRING, HttpOptions.DEFAULT_HOST, nonBlank(), "Address the HTTP endpoint binds to (0.0.0.0 to expose it, e.g. in a container).")
@@ -164,7 +167,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         ModelOptions models = new ModelOptions(((List<String>) v.get("models.dirs")).stream().map(Path::of).toList(),
                 (Boolean) v.get("models.builtin"), (Boolean) v.get("models.analytic"), (Long) v.get("models.analyticCostPerCallMicros"));
         LimitOptions limits = new LimitOptions((Integer) v.get("limits.maxSamples"), (Integer) v.get("limits.maxSteps"),
-                (Integer) v.get("limits.maxNfe"), (Integer) v.get("limits.maxMetadataBytes"), (Integer) v.get("limits.maxResultBytes"));
+                (Integer) v.get("limits.maxNfe"), (Integer) v.get("limits.maxMetadataBytes"), (Integer) v.get("limits.maxResultBytes"),
+                (Double) v.get("limits.maxGuidanceScale"));
         String maxRequest = kafka.properties().get("max.request.size");
         if (maxRequest != null && limits.maxResultBytes() > Integer.parseInt(maxRequest.strip())) {
             throw new ConfigException("limits.maxResultBytes", limits.maxResultBytes(),

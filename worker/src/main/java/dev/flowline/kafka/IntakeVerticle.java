@@ -251,8 +251,8 @@ public final class IntakeVerticle extends VerticleBase {
 
     private void deadLetterNow(Decoded.Valid v, String code, String message) {
         Rejection r = new Rejection(code, IntakeVerticle.class.getName(), message, v.job().jobId());
-        // rare paths: the original bytes are gone; the envelope keeps the coordinates
-        deadLetter(new Decoded.Invalid(v.record(), r, decoder.deadLetter(v.record(), null, r, System.currentTimeMillis())));
+        // the original bytes travel with the job until admission, so a replay tool can re-drive this record too
+        deadLetter(new Decoded.Invalid(v.record(), r, decoder.deadLetter(v.record(), v.value(), r, System.currentTimeMillis())));
     }
 
     /** A record is done (its result or dead letter was acked). Callable from any thread. */
