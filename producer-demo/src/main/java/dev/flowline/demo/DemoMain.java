@@ -14,7 +14,15 @@ public final class DemoMain implements Callable<Integer> {
 
     public static void main(String[] args) {
         MessageCodec.standard(); // trusts the generated Avro classes before any is built
-        System.exit(new CommandLine(new DemoMain()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    @CommandLine.Mixin
+    dev.flowline.cli.CliErrors.VerboseOption verbose = new dev.flowline.cli.CliErrors.VerboseOption();
+
+    /** The command line, with one-line user errors (a bad JSONL line, an unreachable broker) and --verbose for traces. */
+    static CommandLine commandLine() {
+        return dev.flowline.cli.CliErrors.install(new CommandLine(new DemoMain()), e -> e instanceof JsonlJobs.JsonlException);
     }
 
     @Override

@@ -464,6 +464,7 @@ public final class IntakeVerticle extends VerticleBase {
     }
 
     private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+        if (context == null) return Future.succeededFuture(); // never deployed (a start that failed or was stopped early)
         Promise<T> p = Promise.promise();
         context.runOnContext(v -> action.get().onComplete(p));
         return p.future();
