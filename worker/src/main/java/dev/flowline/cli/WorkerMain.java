@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /** Entry point of flowline-worker.jar: {@code run} serves jobs, {@code config} documents every configuration key. */
 @Command(name = "flowline-worker", mixinStandardHelpOptions = true, version = "flowline-worker 0.1.0",
         description = "Serves flow-matching models behind Kafka: reads jobs, batches model calls, publishes results.",
-        subcommands = {WorkerMain.Run.class, WorkerMain.ConfigCommand.class, ModelsCommand.class, BenchCommand.class})
+        subcommands = {WorkerMain.Run.class, WorkerMain.ConfigCommand.class, ModelsCommand.class, BenchCommand.class, BrokerCommand.class})
 public final class WorkerMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
