@@ -59,6 +59,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
                     "Records of one partition received and not yet done, above which that partition is paused.")
             .define("kafka.revokeGraceMs", LONG, KafkaOptions.DEFAULT_REVOKE_GRACE_MS, between(0, 60_000),
                     "On revoke: how long in-flight jobs of the revoked partitions may finish before they are abandoned.")
+            .define("kafka.maxDeliveries", INT, KafkaOptions.DEFAULT_MAX_DELIVERIES, atLeast(0),
+                    "Crash-loop protection: a job record whose delivery was started this many times without finishing (its workers died) is dead-lettered MAX_DELIVERIES instead of run again. Counts ride in the commit metadata; each job's start waits for the commit that records it. 0 turns this off.")
             .define("kafka.properties", MAP, Map.of(),
                     "Any Kafka client property (e.g. security.protocol, sasl.mechanism, sasl.jaas.config, ssl.*), applied to every client. Secret-looking values are never logged.")
 
@@ -149,7 +151,7 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         KafkaOptions kafka = new KafkaOptions((String) v.get("kafka.bootstrapServers"), (String) v.get("kafka.groupId"),
                 (String) v.get("kafka.groupProtocol"), ms(v, "kafka.commitIntervalMs"), ms(v, "kafka.pollTimeoutMs"),
                 (Integer) v.get("kafka.maxOutstandingPerPartition"), ms(v, "kafka.revokeGraceMs"),
-                (Map<String, String>) v.get("kafka.properties"));
+                (Map<String, String>) v.get("kafka.properties"), (Integer) v.get("kafka.maxDeliveries"));
         TopicOptions topics = new TopicOptions((String) v.get("topics.prefix"), (String) v.get("topics.jobs"),
                 (String) v.get("topics.results"), (String) v.get("topics.progress"), (String) v.get("topics.telemetry"),
                 (String) v.get("topics.deadLetter"), (String) v.get("topics.control"), (Integer) v.get("topics.partitions"),

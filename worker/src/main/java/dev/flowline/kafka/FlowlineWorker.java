@@ -207,9 +207,17 @@ public final class FlowlineWorker {
         if (stopping != null) return stopping;
         stopped = true;
         log.info("killing worker {}", config.worker().id());
+        // As a crash: nothing more is published or committed from here on, whatever is still running.
+        publisher.kill();
+        Future<Void> intakeKilled = intake.kill();
         scheduler.close();
-        stopping = thenCloseRest(intake.kill());
+        stopping = thenCloseRest(intakeKilled);
         return stopping;
+    }
+
+    /** Whether {@link #kill} began: from then on the worker publishes and commits nothing. Any thread. */
+    public boolean killed() {
+        return publisher.killed();
     }
 
     /**

@@ -6,6 +6,8 @@ import dev.flowline.batching.JobOutcome;
 import dev.flowline.batching.JobStatus;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.config.KafkaOptions;
+import dev.flowline.kafka.offsets.PartitionProgress;
+import dev.flowline.kafka.offsets.ProgressCodec;
 import dev.flowline.telemetry.WorkerMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -38,6 +40,11 @@ import java.util.stream.Collectors;
  * is full, or a partition has {@code maxOutstandingPerPartition} unfinished records, the intake pauses partitions
  * with {@code pause(Set)}; rejected jobs wait in a backlog, in order, until the scheduler signals capacity. Pauses are
  * re-applied after every rebalance because Kafka does not keep them.
+ *
+ * <p>Across owners (commit metadata, {@link ProgressCodec}): each commit records the done offsets above it and how
+ * many deliveries of each unfinished record were started; the next owner skips the done ones and dead-letters a record
+ * that {@code kafka.maxDeliveries} workers started and never finished ({@code MAX_DELIVERIES}: it kills its worker).
+ * So that a crash in the job itself is counted, a job starts only once a commit recording its delivery was acked.
  *
  * <p>All state is confined to this verticle's context; other threads reach it only through {@code runOnContext}.
  * The class is larger than its neighbours for that reason: records, offsets, pauses and rebalances interact and
@@ -83,14 +90,27 @@ public final class IntakeVerticle extends VerticleBase {
     private long commitTimer = -1;
     private final Map<Set<TopicPartition>, Revoke> revokes = new HashMap<>();
     private volatile boolean hasAssignment;
+    /** Earlier owners' progress read in the assignment callback (consumer thread), taken by {@link #onAssigned}. */
+    private final Map<TopicPartition, PartitionProgress> inheritedProgress = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Jobs whose delivery is being recorded: admitted once a commit at or after their sequence number was acked. */
+    private final ArrayDeque<Pending> awaitingDurableAttempt = new ArrayDeque<>();
+    private long attemptSeq;
+    private long durableSeq;
+    /** A commit was asked for while one was in flight: run another when it ends. */
+    private boolean commitAgain;
+
+    private record Pending(Decoded.Valid job, long seq) {}
+
+    /** Dead-letter code of a record that {@code kafka.maxDeliveries} deliveries never finished. */
+    public static final String MAX_DELIVERIES = "MAX_DELIVERIES";
 
     /** A revoke in progress: waits (up to the grace) for the partitions' running jobs. */
     private final class Revoke {
         final Set<TopicPartition> partitions;
-        final CompletableFuture<Map<TopicPartition, Long>> result;
+        final CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> result;
         long timer = -1;
 
-        Revoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Long>> result) {
+        Revoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> result) {
             this.partitions = partitions;
             this.result = result;
         }
@@ -124,6 +144,11 @@ public final class IntakeVerticle extends VerticleBase {
             public void lost(Set<TopicPartition> partitions) {
                 context.runOnContext(v -> forget(partitions, "lost"));
             }
+
+            @Override
+            public void assigned(Map<TopicPartition, OffsetAndMetadata> committed) {
+                readInheritedProgress(committed);
+            }
         });
         consumer = KafkaConsumer.create(vertx, kafka);
         consumer.pollTimeout(options.pollTimeout());
@@ -142,7 +167,11 @@ public final class IntakeVerticle extends VerticleBase {
         if (stopping || !tracker.isAssigned(tp) || revoking(tp)) {
             return; // not tracked, so never committed past: the partition's next owner (or next start) reads it again
         }
-        tracker.received(tp, rec.offset());
+        if (!tracker.received(tp, rec.offset())) {
+            metrics.recordSkipped(); // an earlier owner finished it (commit metadata): not run again
+            log.debug("{}@{} skipped: finished by an earlier owner", tp, rec.offset());
+            return;
+        }
         RecordRef ref = new RecordRef(tp, tracker.generation(tp), rec.offset(), rec.key(), rec.timestamp());
         if (tracker.atLimit(tp) && limited.add(tp)) applyPauses(false);
         byte[] value = rec.value();
@@ -162,7 +191,40 @@ public final class IntakeVerticle extends VerticleBase {
         if (!isCurrent(d.record()) || revoking(d.record().partition())) return;
         switch (d) {
             case Decoded.Invalid inv -> deadLetter(inv);
-            case Decoded.Valid v -> admit(v);
+            case Decoded.Valid v -> countDelivery(v);
+        }
+    }
+
+    /**
+     * Crash-loop protection: a record that earlier owners started {@code maxDeliveries} times and never finished is
+     * dead-lettered; any other records this delivery and waits for the commit that makes it durable before it runs
+     * (a job that kills the worker must have been counted first).
+     */
+    private void countDelivery(Decoded.Valid v) {
+        int max = options.maxDeliveries();
+        if (max <= 0 || stopping) {
+            admit(v);
+            return;
+        }
+        RecordRef ref = v.record();
+        int earlier = tracker.earlierDeliveries(ref.partition(), ref.offset());
+        if (earlier >= max) {
+            log.warn("{} (job {}) was delivered {} times and never finished (kafka.maxDeliveries {}): dead-lettering it",
+                    ref, v.job().jobId(), earlier, max);
+            deadLetterNow(v, MAX_DELIVERIES, "delivered " + earlier + " times without finishing (kafka.maxDeliveries " + max
+                    + "): the workers that ran it stopped (crashed?) before it ended; not run again");
+            return;
+        }
+        tracker.attempted(ref.partition(), ref.generation(), ref.offset());
+        awaitingDurableAttempt.add(new Pending(v, ++attemptSeq));
+        commit(false);
+    }
+
+    /** Admits, in order, the jobs whose delivery a successful commit recorded. */
+    private void releaseDurable() {
+        while (!awaitingDurableAttempt.isEmpty() && awaitingDurableAttempt.peek().seq() <= durableSeq) {
+            Decoded.Valid v = awaitingDurableAttempt.poll().job();
+            if (isCurrent(v.record()) && !revoking(v.record().partition())) admit(v);
         }
     }
 
@@ -293,11 +355,30 @@ public final class IntakeVerticle extends VerticleBase {
 
     private void onAssigned(Set<TopicPartition> parts) {
         for (TopicPartition tp : parts) {
-            if (tp.topic().equals(jobsTopic)) tracker.assign(tp);
+            if (!tp.topic().equals(jobsTopic)) continue;
+            PartitionProgress inherited = inheritedProgress.remove(tp);
+            tracker.assign(tp, inherited);
+            if (inherited != null && !inherited.isEmpty()) {
+                log.info("{}: earlier owners finished {} records above offset {} (skipped) and left {} unfinished with deliveries counted",
+                        tp, inherited.doneAbove().cardinality(), inherited.base(), inherited.attempts().size());
+            }
         }
         hasAssignment = !tracker.assigned().isEmpty();
         log.info("assigned {} (now {})", parts, tracker.assigned());
         applyPauses(true);
+    }
+
+    /** On the consumer thread, in the assignment callback: decodes what earlier owners committed. Pure but for logging. */
+    private void readInheritedProgress(Map<TopicPartition, OffsetAndMetadata> committed) {
+        committed.forEach((tp, om) -> {
+            if (!tp.topic().equals(jobsTopic)) return;
+            switch (ProgressCodec.decode(om.metadata(), om.offset())) {
+                case ProgressCodec.Read.Progress p -> inheritedProgress.put(tp, p.progress());
+                case ProgressCodec.Read.Ignored i -> log.warn("{}: {}; ignoring it (finished records above offset {} may run again)",
+                        tp, i.reason(), om.offset());
+                case ProgressCodec.Read.Absent a -> inheritedProgress.remove(tp);
+            }
+        });
     }
 
     /** Vert.x's revoke handler, run after the hand-over: the revoke hook has already settled these partitions. */
@@ -308,18 +389,17 @@ public final class IntakeVerticle extends VerticleBase {
     /** On the consumer thread, inside the rebalance callback: waits for the event loop to settle the partitions. */
     private Map<TopicPartition, OffsetAndMetadata> revokeOnConsumerThread(Set<TopicPartition> partitions) {
         if (killed) return Map.of();
-        CompletableFuture<Map<TopicPartition, Long>> f = new CompletableFuture<>();
+        CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> f = new CompletableFuture<>();
         context.runOnContext(v -> beginRevoke(partitions, f));
         try {
-            Map<TopicPartition, Long> offsets = f.get(options.revokeGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-            return offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue())));
+            return f.get(options.revokeGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("revoke of {} did not settle in time ({}); nothing committed for it", partitions, e.toString());
             return Map.of();
         }
     }
 
-    private void beginRevoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Long>> f) {
+    private void beginRevoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> f) {
         Revoke r = new Revoke(partitions, f);
         revokes.put(partitions, r);
         backlog.removeIf(v -> partitions.contains(v.record().partition()));
@@ -341,9 +421,12 @@ public final class IntakeVerticle extends VerticleBase {
     private void finishRevoke(Revoke r) {
         if (revokes.remove(r.partitions) == null) return;
         if (r.timer >= 0) vertx.cancelTimer(r.timer);
-        Map<TopicPartition, Long> offsets = tracker.toCommit(r.partitions);
+        // clean: the deliveries abandoned here did not crash anything, so the next owner does not count them
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        tracker.commits(r.partitions, true).forEach((tp, c) -> offsets.put(tp, new OffsetAndMetadata(c.offset(), ProgressCodec.encode(c.progress()))));
         List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && r.partitions.contains(t.record().partition()));
-        log.info("revoked {}: committing {}, abandoned {} jobs (redelivered to the next owner)", r.partitions, offsets, abandoned.size());
+        log.info("revoked {}: committing {}, abandoned {} jobs (redelivered to the next owner)", r.partitions,
+                offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())), abandoned.size());
         for (TopicPartition tp : r.partitions) tracker.revoke(tp);
         metrics.partitionsRemoved("revoked", r.partitions.size());
         limited.removeAll(r.partitions);
@@ -381,28 +464,49 @@ public final class IntakeVerticle extends VerticleBase {
     private void periodic() {
         if (full && scheduler.hasRoom()) drainBacklog(); // in case a capacity signal was missed
         metrics.intakeState(tracker.assigned().size(), pauses.paused(), tracker.outstanding());
-        commit();
+        commit(false);
     }
 
-    /** Commits what moved; completes when the commit is done (or at once when nothing moved). */
-    private Future<Void> commit() {
-        if (closed || commitInFlight) return Future.succeededFuture();
-        Map<TopicPartition, Long> offsets = tracker.toCommit();
-        if (offsets.isEmpty()) return Future.succeededFuture();
+    /**
+     * Commits what moved (offsets, or the progress recorded in the metadata); completes when the commit is done (or at
+     * once when nothing moved). {@code clean}: a graceful stop, whose abandoned deliveries are not counted. A commit
+     * asked for while one is in flight runs when that one ends, so that jobs waiting for their delivery to be recorded
+     * never wait for the next interval.
+     */
+    private Future<Void> commit(boolean clean) {
+        if (closed || killed) return Future.succeededFuture();
+        if (commitInFlight) {
+            commitAgain = true;
+            return Future.succeededFuture();
+        }
+        Map<TopicPartition, OffsetTracker.Commit> commits = tracker.commits(clean);
+        long seq = attemptSeq;
+        if (commits.isEmpty()) {
+            durableSeq = seq; // nothing unrecorded
+            releaseDurable();
+            return Future.succeededFuture();
+        }
         Map<TopicPartition, Long> generations = new HashMap<>();
-        offsets.keySet().forEach(tp -> generations.put(tp, tracker.generation(tp)));
+        commits.keySet().forEach(tp -> generations.put(tp, tracker.generation(tp)));
         Map<io.vertx.kafka.client.common.TopicPartition, io.vertx.kafka.client.consumer.OffsetAndMetadata> m = new HashMap<>();
-        offsets.forEach((tp, o) -> m.put(new io.vertx.kafka.client.common.TopicPartition(tp.topic(), tp.partition()),
-                new io.vertx.kafka.client.consumer.OffsetAndMetadata(o, "")));
+        commits.forEach((tp, c) -> m.put(new io.vertx.kafka.client.common.TopicPartition(tp.topic(), tp.partition()),
+                new io.vertx.kafka.client.consumer.OffsetAndMetadata(c.offset(), ProgressCodec.encode(c.progress()))));
         commitInFlight = true;
         return consumer.commit(m).<Void>transform(ar -> {
             commitInFlight = false;
             if (ar.succeeded()) {
-                offsets.forEach((tp, o) -> {
-                    if (tracker.generation(tp) == generations.get(tp)) tracker.committed(tp, o);
+                commits.forEach((tp, c) -> {
+                    if (tracker.generation(tp) == generations.get(tp)) tracker.committed(tp, c);
                 });
+                durableSeq = Math.max(durableSeq, seq);
+                releaseDurable();
             } else {
-                log.debug("commit of {} failed (retried next interval): {}", offsets, ar.cause().toString());
+                log.debug("commit of {} failed (retried): {}", m.keySet(), ar.cause().toString());
+                if (!awaitingDurableAttempt.isEmpty() && !closed) vertx.setTimer(100, t -> commit(false));
+            }
+            if (commitAgain || (!awaitingDurableAttempt.isEmpty() && awaitingDurableAttempt.peekLast().seq() > durableSeq && ar.succeeded())) {
+                commitAgain = false;
+                return commit(false);
             }
             return Future.succeededFuture();
         });
@@ -436,7 +540,7 @@ public final class IntakeVerticle extends VerticleBase {
 
     /** Graceful stop, step 2: commit what is done, then leave the group (the revoke hook commits once more). */
     public Future<Void> commitAndClose() {
-        return onContext(() -> commit().eventually(() -> closeConsumer()));
+        return onContext(() -> commit(true).eventually(() -> closeConsumer()));
     }
 
     /** Abrupt stop: leave the group without committing anything more (a crash, as far as offsets go). */

@@ -37,7 +37,17 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
 
         /** The partitions were lost (no commit is possible any more). */
         void lost(Set<TopicPartition> partitions);
+
+        /**
+         * The partitions were assigned; {@code committed} holds the group's committed offset and metadata of each
+         * (absent: none), read before any of their records is returned, so the hook can prepare what earlier owners
+         * recorded. Called before the wrapper's own assigned handler is dispatched.
+         */
+        default void assigned(Map<TopicPartition, OffsetAndMetadata> committed) {}
     }
+
+    /** How long the assignment callback waits for the committed offsets; on timeout, no metadata is used. */
+    private static final Duration COMMITTED_TIMEOUT = Duration.ofSeconds(10);
 
     private final RevokeHook hook;
 
@@ -110,6 +120,23 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+                try {
+                    Map<TopicPartition, OffsetAndMetadata> c = RevokeAwareConsumer.this.committed(Set.copyOf(partitions), COMMITTED_TIMEOUT);
+                    committed = new HashMap<>();
+                    for (Map.Entry<TopicPartition, OffsetAndMetadata> e : c.entrySet()) {
+                        if (e.getValue() != null) committed.put(e.getKey(), e.getValue());
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("reading the committed offsets of {} failed (earlier owners' progress is not used): {}", partitions, e.toString());
+                }
+                try {
+                    hook.assigned(committed);
+                } catch (RuntimeException e) {
+                    log.warn("handling the assignment of {} failed: {}", partitions, e.toString());
+                }
+            }
             delegate.onPartitionsAssigned(partitions);
         }
     }
