@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
  *
  * <p>Backpressure never stops polling (a consumer that stops polling is evicted from the group): when the scheduler
  * is full, or a partition has {@code maxOutstandingPerPartition} unfinished records, the intake pauses partitions
- * with {@code pause(Set)}; rejected jobs wait in a backlog, in order, until the scheduler signals capacity. Pauses are
+ * with {@code pause(Set)}; rejected jobs wait in a queue, in order, until the scheduler signals capacity. Pauses are
  * re-applied after every rebalance because Kafka does not keep them.
  *
  * <p>Across owners (commit metadata, {@link ProgressCodec}): each commit records the done offsets above it and how
@@ -73,12 +73,14 @@ public final class IntakeVerticle extends VerticleBase {
     private OffsetTracker tracker;
     private RevokeAwareConsumer kafkaConsumer;
     private KafkaConsumer<String, byte[]> consumer;
-    /** Jobs rejected FULL, oldest first. Invariant: non-empty only while {@code full}. */
-    private final ArrayDeque<Decoded.Valid> backlog = new ArrayDeque<>();
+    /** Decoded jobs not started yet, oldest first. Invariant: non-empty only while something blocks (see {@link #pump}). */
+    private final ArrayDeque<Decoded.Valid> queue = new ArrayDeque<>();
+    /** A suspect running alone (see {@link #pump}): nothing else starts until it is done. */
+    private RecordRef isolating;
     /** Partitions at their outstanding limit. */
     private final Set<TopicPartition> limited = new HashSet<>();
     private final PausePlan pauses = new PausePlan();
-    /** The scheduler said FULL: every partition stays paused until it signals capacity and the backlog is admitted. */
+    /** The scheduler said FULL: every partition stays paused until it signals capacity and the queue is admitted. */
     private boolean full;
     /** Draining: nothing new is admitted. */
     private boolean stopping;
@@ -191,58 +193,85 @@ public final class IntakeVerticle extends VerticleBase {
         if (!isCurrent(d.record()) || revoking(d.record().partition())) return;
         switch (d) {
             case Decoded.Invalid inv -> deadLetter(inv);
-            case Decoded.Valid v -> countDelivery(v);
+            case Decoded.Valid v -> {
+                if (stopping) return;
+                queue.add(v);
+                pump();
+            }
         }
     }
 
     /**
-     * Crash-loop protection: a record that earlier owners started {@code maxDeliveries} times and never finished is
-     * dead-lettered; any other records this delivery and waits for the commit that makes it durable before it runs
-     * (a job that kills the worker must have been counted first).
+     * Starts the queued jobs, in order, while nothing blocks: the scheduler said FULL, or a suspect runs alone. A
+     * <i>suspect</i> is a record whose delivery earlier owners started and never finished (one of them may have killed
+     * its worker, or merely been in flight when a neighbour did): it waits until nothing else is in progress and then
+     * runs alone, so that a crash it causes is counted against it only, and innocent neighbours are not dead-lettered
+     * with it. A record already started {@code kafka.maxDeliveries} times is dead-lettered {@code MAX_DELIVERIES}.
+     * With the count on, a job's delivery is recorded in a commit before the job runs ({@link #releaseDurable}).
      */
-    private void countDelivery(Decoded.Valid v) {
+    private void pump() {
         int max = options.maxDeliveries();
-        if (max <= 0 || stopping) {
-            admit(v);
-            return;
+        while (!queue.isEmpty() && !full && isolating == null && !stopping) {
+            Decoded.Valid head = queue.peek();
+            RecordRef ref = head.record();
+            if (!isCurrent(ref) || revoking(ref.partition())) {
+                queue.poll();
+                continue;
+            }
+            if (cancels.isCancelled(head.job().jobId())) {
+                queue.poll();
+                completeCancelled(head);
+                continue;
+            }
+            if (max <= 0) {
+                if (!offer(head)) {
+                    full = true;
+                    break;
+                }
+                queue.poll();
+                continue;
+            }
+            int earlier = tracker.earlierDeliveries(ref.partition(), ref.offset());
+            if (earlier >= max) {
+                queue.poll();
+                log.warn("{} (job {}) was delivered {} times and never finished (kafka.maxDeliveries {}): dead-lettering it",
+                        ref, head.job().jobId(), earlier, max);
+                deadLetterNow(head, MAX_DELIVERIES, "delivered " + earlier + " times without finishing (kafka.maxDeliveries " + max
+                        + "): the workers that ran it stopped (crashed?) before it ended; not run again");
+                continue;
+            }
+            boolean suspect = earlier > 0;
+            if (suspect && (tracker.inProgress() > 0 || !awaitingDurableAttempt.isEmpty())) break; // runs alone: wait
+            queue.poll();
+            tracker.attempted(ref.partition(), ref.generation(), ref.offset());
+            awaitingDurableAttempt.add(new Pending(head, ++attemptSeq));
+            if (suspect) {
+                isolating = ref;
+                log.info("{} (job {}) was in flight when an earlier owner stopped ({} of {} deliveries): running it alone",
+                        ref, head.job().jobId(), earlier, max);
+            }
         }
-        RecordRef ref = v.record();
-        int earlier = tracker.earlierDeliveries(ref.partition(), ref.offset());
-        if (earlier >= max) {
-            log.warn("{} (job {}) was delivered {} times and never finished (kafka.maxDeliveries {}): dead-lettering it",
-                    ref, v.job().jobId(), earlier, max);
-            deadLetterNow(v, MAX_DELIVERIES, "delivered " + earlier + " times without finishing (kafka.maxDeliveries " + max
-                    + "): the workers that ran it stopped (crashed?) before it ended; not run again");
-            return;
-        }
-        tracker.attempted(ref.partition(), ref.generation(), ref.offset());
-        awaitingDurableAttempt.add(new Pending(v, ++attemptSeq));
-        commit(false);
+        if (stopping) queue.clear();
+        if (!awaitingDurableAttempt.isEmpty() && awaitingDurableAttempt.peekLast().seq() > durableSeq) commit(false);
+        applyPauses(false);
     }
 
-    /** Admits, in order, the jobs whose delivery a successful commit recorded. */
+    /** Offers, in order, the jobs whose delivery a successful commit recorded; a FULL answer puts them back in front. */
     private void releaseDurable() {
+        java.util.List<Decoded.Valid> back = new java.util.ArrayList<>();
         while (!awaitingDurableAttempt.isEmpty() && awaitingDurableAttempt.peek().seq() <= durableSeq) {
             Decoded.Valid v = awaitingDurableAttempt.poll().job();
-            if (isCurrent(v.record()) && !revoking(v.record().partition())) admit(v);
+            RecordRef ref = v.record();
+            boolean current = isCurrent(ref) && !revoking(ref.partition()) && !stopping;
+            if (current && (!back.isEmpty() || !offer(v))) {
+                tracker.unattempted(ref.partition(), ref.generation(), ref.offset()); // not started after all
+                back.add(v);
+                full = true;
+            }
+            if (ref.equals(isolating) && (!current || !back.isEmpty())) isolating = null;
         }
-    }
-
-    private void admit(Decoded.Valid v) {
-        if (stopping) return;
-        if (cancels.isCancelled(v.job().jobId())) {
-            completeCancelled(v);
-            return;
-        }
-        if (full) {
-            backlog.add(v);
-            return;
-        }
-        if (!offer(v)) {
-            backlog.add(v);
-            full = true;
-            applyPauses(false);
-        }
+        for (int i = back.size() - 1; i >= 0; i--) queue.addFirst(back.get(i));
+        if (!back.isEmpty()) applyPauses(false);
     }
 
     /** False when the scheduler is full (the caller keeps the job); any other answer settles the record. */
@@ -251,39 +280,23 @@ public final class IntakeVerticle extends VerticleBase {
         switch (a) {
             case ACCEPTED -> started(v.record());
             case REJECTED_FULL -> { return false; }
-            case REJECTED_SHUTDOWN -> log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
+            case REJECTED_SHUTDOWN -> {
+                if (v.record().equals(isolating)) isolating = null;
+                log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
+            }
             case REJECTED_DUPLICATE -> deadLetterNow(v, "DUPLICATE_JOB", "a job with id '" + v.job().jobId() + "' is already running on this worker");
             case REJECTED_UNKNOWN_MODEL -> deadLetterNow(v, InvalidJobException.UNKNOWN_MODEL, "the scheduler has no model '" + v.job().model() + "'");
         }
         return true;
     }
 
-    /** Offers the backlog in order until it is empty or the scheduler is full again; then resumes if it emptied. */
-    private void drainBacklog() {
-        while (!backlog.isEmpty()) {
-            Decoded.Valid head = backlog.peek();
-            if (!isCurrent(head.record()) || revoking(head.record().partition()) || stopping) {
-                backlog.poll();
-                continue;
-            }
-            if (cancels.isCancelled(head.job().jobId())) {
-                backlog.poll();
-                completeCancelled(head);
-                continue;
-            }
-            if (!offer(head)) return;
-            backlog.poll();
-        }
-        if (full) {
-            full = false;
-            applyPauses(false);
-        }
-    }
-
     /** Called by the scheduler (any thread) when it has room again. */
     public void capacityAvailable() {
         context.runOnContext(v -> {
-            if (full) drainBacklog();
+            if (full) {
+                full = false;
+                pump();
+            }
         });
     }
 
@@ -325,6 +338,8 @@ public final class IntakeVerticle extends VerticleBase {
     private void done(RecordRef ref) {
         TopicPartition tp = ref.partition();
         if (!tracker.done(tp, ref.generation(), ref.offset())) return;
+        if (ref.equals(isolating)) isolating = null;
+        if (!queue.isEmpty() && !full && isolating == null) pump();
         if (limited.contains(tp) && tracker.belowResumeMark(tp)) {
             limited.remove(tp);
             applyPauses(false);
@@ -344,7 +359,8 @@ public final class IntakeVerticle extends VerticleBase {
 
     /** Brings the consumer's pauses in line with the state; {@code reapply} re-sends them all (after a rebalance). */
     private void applyPauses(boolean reapply) {
-        PausePlan.Change c = pauses.update(tracker.assigned(), full || stopping, limited, reapply);
+        boolean blocked = full || stopping || isolating != null || !queue.isEmpty();
+        PausePlan.Change c = pauses.update(tracker.assigned(), blocked, limited, reapply);
         metrics.intakeState(tracker.assigned().size(), pauses.paused(), tracker.outstanding());
         if (closed || c.isEmpty()) return;
         if (!c.pause().isEmpty()) consumer.pause(toVertx(c.pause())).onFailure(e -> log.debug("pause {}: {}", c.pause(), e.toString()));
@@ -402,12 +418,11 @@ public final class IntakeVerticle extends VerticleBase {
     private void beginRevoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> f) {
         Revoke r = new Revoke(partitions, f);
         revokes.put(partitions, r);
-        backlog.removeIf(v -> partitions.contains(v.record().partition()));
-        if (backlog.isEmpty() && full) {
-            full = false; // what was waiting belonged to the revoked partitions
-            applyPauses(false);
-        }
-        // Records waiting in the backlog or being decoded are left to the next owner; only jobs already running (or
+        queue.removeIf(v -> partitions.contains(v.record().partition()));
+        if (isolating != null && partitions.contains(isolating.partition())) isolating = null;
+        if (queue.isEmpty()) full = false; // what was waiting belonged to the revoked partitions
+        pump();
+        // Records waiting in the queue or being decoded are left to the next owner; only jobs already running (or
         // dead letters being sent) can still finish and move the commit, so only they are waited for.
         if (killed || tracker.settled(partitions) || options.revokeGrace().isZero()) {
             finishRevoke(r);
@@ -442,11 +457,13 @@ public final class IntakeVerticle extends VerticleBase {
             tracked.forEach(tracker::revoke);
             metrics.partitionsRemoved(why, tracked.size());
             limited.removeAll(tracked);
-            backlog.removeIf(v -> tracked.contains(v.record().partition()));
+            queue.removeIf(v -> tracked.contains(v.record().partition()));
+            if (isolating != null && tracked.contains(isolating.partition())) isolating = null;
+            if (queue.isEmpty()) full = false;
             log.info("{} {}: abandoned {} jobs", why, tracked, abandoned.size());
         }
         hasAssignment = !tracker.assigned().isEmpty();
-        applyPauses(false);
+        pump();
     }
 
     private boolean revoking(TopicPartition tp) {
@@ -462,7 +479,10 @@ public final class IntakeVerticle extends VerticleBase {
     // ---- commits ----
 
     private void periodic() {
-        if (full && scheduler.hasRoom()) drainBacklog(); // in case a capacity signal was missed
+        if (full && scheduler.hasRoom()) { // in case a capacity signal was missed
+            full = false;
+            pump();
+        }
         metrics.intakeState(tracker.assigned().size(), pauses.paused(), tracker.outstanding());
         commit(false);
     }
@@ -531,7 +551,7 @@ public final class IntakeVerticle extends VerticleBase {
     public Future<Void> stopAdmitting() {
         return onContext(() -> {
             stopping = true;
-            backlog.clear();
+            queue.clear();
             full = false;
             applyPauses(false);
             return Future.succeededFuture();

@@ -165,6 +165,19 @@ public final class OffsetTracker {
         if (s != null && s.generation == generation && s.unfinished.contains(offset)) s.inProgress.add(offset);
     }
 
+    /** Takes back {@link #attempted}: the job did not start after all (the scheduler was full). */
+    public void unattempted(TopicPartition tp, long generation, long offset) {
+        PartitionState s = partitions.get(tp);
+        if (s != null && s.generation == generation && s.attempted.remove(offset)) s.version++;
+    }
+
+    /** Records in progress over all partitions. */
+    public int inProgress() {
+        int n = 0;
+        for (PartitionState s : partitions.values()) n += s.inProgress.size();
+        return n;
+    }
+
     /** Records of the partition in progress (see {@link #started}). */
     public int inProgress(TopicPartition tp) {
         PartitionState s = partitions.get(tp);
