@@ -62,7 +62,7 @@ public final class IntakeVerticle extends VerticleBase {
     private final KafkaOptions options;
     private final String jobsTopic;
     private final String deadLetterTopic;
-    private final Map<String, Object> consumerProps;
+    private final JobsConsumerFactory consumerFactory;
     private final Scheduler scheduler;
     private final RequestDecoder decoder;
     private final OutputPublisher publisher;
@@ -71,10 +71,10 @@ public final class IntakeVerticle extends VerticleBase {
     private final WorkerMetrics metrics;
 
     private OffsetTracker tracker;
-    private RevokeAwareConsumer kafkaConsumer;
+    private org.apache.kafka.clients.consumer.Consumer<String, byte[]> kafkaConsumer;
     private KafkaConsumer<String, byte[]> consumer;
     /** Decoded jobs not started yet, oldest first. Invariant: non-empty only while something blocks (see {@link #pump}). */
-    private final ArrayDeque<Decoded.Valid> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** A suspect running alone (see {@link #pump}): nothing else starts until it is done. */
     private RecordRef isolating;
     /** Partitions at their outstanding limit. */
@@ -94,14 +94,25 @@ public final class IntakeVerticle extends VerticleBase {
     private volatile boolean hasAssignment;
     /** Earlier owners' progress read in the assignment callback (consumer thread), taken by {@link #onAssigned}. */
     private final Map<TopicPartition, PartitionProgress> inheritedProgress = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Jobs whose delivery is being recorded: admitted once a commit at or after their sequence number was acked. */
-    private final ArrayDeque<Pending> awaitingDurableAttempt = new ArrayDeque<>();
+    /** Deliveries recorded so far (a sequence number per counted job) and the highest one a commit made durable. */
     private long attemptSeq;
     private long durableSeq;
     /** A commit was asked for while one was in flight: run another when it ends. */
     private boolean commitAgain;
 
-    private record Pending(Decoded.Valid job, long seq) {}
+    /** A queued job; {@code seq} > 0 once its delivery is counted (it starts when a commit made that durable). */
+    private static final class Queued {
+        final Decoded.Valid job;
+        long seq;
+
+        Queued(Decoded.Valid job) {
+            this.job = job;
+        }
+
+        RecordRef record() {
+            return job.record();
+        }
+    }
 
     /** Dead-letter code of a record that {@code kafka.maxDeliveries} deliveries never finished. */
     public static final String MAX_DELIVERIES = "MAX_DELIVERIES";
@@ -118,13 +129,30 @@ public final class IntakeVerticle extends VerticleBase {
         }
     }
 
+    /**
+     * Makes the jobs consumer; it must run {@code hook} inside its rebalance callbacks
+     * ({@link RevokeAwareConsumer.HookedListener}). The worker's is a {@link RevokeAwareConsumer}; tests pass Kafka's
+     * {@code MockConsumer} wrapped the same way.
+     */
+    @FunctionalInterface
+    public interface JobsConsumerFactory {
+        org.apache.kafka.clients.consumer.Consumer<String, byte[]> create(RevokeAwareConsumer.RevokeHook hook);
+    }
+
     public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, Map<String, Object> consumerProps,
+                          Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
+                          CompletionSink completions, WorkerMetrics metrics) {
+        this(options, jobsTopic, deadLetterTopic, hook -> new RevokeAwareConsumer(consumerProps, hook), scheduler, decoder,
+                publisher, cancels, completions, metrics);
+    }
+
+    public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, JobsConsumerFactory consumerFactory,
                           Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
                           CompletionSink completions, WorkerMetrics metrics) {
         this.options = options;
         this.jobsTopic = jobsTopic;
         this.deadLetterTopic = deadLetterTopic;
-        this.consumerProps = consumerProps;
+        this.consumerFactory = consumerFactory;
         this.scheduler = scheduler;
         this.decoder = decoder;
         this.publisher = publisher;
@@ -136,7 +164,7 @@ public final class IntakeVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         tracker = new OffsetTracker(options.maxOutstandingPerPartition());
-        RevokeAwareConsumer kafka = kafkaConsumer = new RevokeAwareConsumer(consumerProps, new RevokeAwareConsumer.RevokeHook() {
+        var kafka = kafkaConsumer = consumerFactory.create(new RevokeAwareConsumer.RevokeHook() {
             @Override
             public Map<TopicPartition, OffsetAndMetadata> revoking(Set<TopicPartition> partitions) {
                 return revokeOnConsumerThread(partitions);
@@ -195,83 +223,80 @@ public final class IntakeVerticle extends VerticleBase {
             case Decoded.Invalid inv -> deadLetter(inv);
             case Decoded.Valid v -> {
                 if (stopping) return;
-                queue.add(v);
+                queue.add(new Queued(v));
                 pump();
             }
         }
     }
 
     /**
-     * Starts the queued jobs, in order, while nothing blocks: the scheduler said FULL, or a suspect runs alone. A
-     * <i>suspect</i> is a record whose delivery earlier owners started and never finished (one of them may have killed
-     * its worker, or merely been in flight when a neighbour did): it waits until nothing else is in progress and then
-     * runs alone, so that a crash it causes is counted against it only, and innocent neighbours are not dead-lettered
-     * with it. A record already started {@code kafka.maxDeliveries} times is dead-lettered {@code MAX_DELIVERIES}.
-     * With the count on, a job's delivery is recorded in a commit before the job runs ({@link #releaseDurable}).
+     * Starts the queued jobs, in order, while nothing blocks: the scheduler said FULL, or a suspect runs alone.
+     *
+     * <p>Crash-loop protection ({@code kafka.maxDeliveries} > 0): a job starts only once a commit recorded one more
+     * delivery of it, so that a job that kills the worker is counted. Fresh jobs are counted as they are queued (one
+     * commit covers a poll's worth, overlapping with the jobs running). A <i>suspect</i>, a record whose delivery an
+     * earlier owner started and never finished (it may have killed its worker, or merely been in flight when a
+     * neighbour did), is counted only when its turn comes, once nothing else is in progress, and then runs alone: a
+     * crash it causes is counted against it only, never against the jobs queued behind it. A record already started
+     * {@code kafka.maxDeliveries} times is dead-lettered {@code MAX_DELIVERIES} with its original bytes.
      */
     private void pump() {
         int max = options.maxDeliveries();
+        if (max > 0 && !stopping) {
+            for (Queued q : queue) {
+                if (q.seq == 0 && tracker.isCurrent(q.record().partition(), q.record().generation())
+                        && tracker.earlierDeliveries(q.record().partition(), q.record().offset()) == 0) {
+                    count(q);
+                }
+            }
+        }
         while (!queue.isEmpty() && !full && isolating == null && !stopping) {
-            Decoded.Valid head = queue.peek();
+            Queued head = queue.peek();
             RecordRef ref = head.record();
             if (!isCurrent(ref) || revoking(ref.partition())) {
                 queue.poll();
                 continue;
             }
-            if (cancels.isCancelled(head.job().jobId())) {
+            if (cancels.isCancelled(head.job.job().jobId())) {
                 queue.poll();
-                completeCancelled(head);
+                completeCancelled(head.job);
                 continue;
             }
-            if (max <= 0) {
-                if (!offer(head)) {
-                    full = true;
-                    break;
+            boolean suspect = false;
+            if (max > 0) {
+                int earlier = tracker.earlierDeliveries(ref.partition(), ref.offset());
+                if (earlier >= max) {
+                    queue.poll();
+                    log.warn("{} (job {}) was delivered {} times and never finished (kafka.maxDeliveries {}): dead-lettering it",
+                            ref, head.job.job().jobId(), earlier, max);
+                    deadLetterNow(head.job, MAX_DELIVERIES, "delivered " + earlier + " times without finishing (kafka.maxDeliveries "
+                            + max + "): the workers that ran it stopped (crashed?) before it ended; not run again");
+                    continue;
                 }
-                queue.poll();
-                continue;
+                suspect = earlier > 0;
+                if (suspect && head.seq == 0) {
+                    if (tracker.inProgress() > 0) break; // runs alone: wait until nothing else runs
+                    count(head);
+                    log.info("{} (job {}) was in flight when an earlier owner stopped ({} of {} deliveries): running it alone",
+                            ref, head.job.job().jobId(), earlier, max);
+                }
+                if (head.seq > durableSeq) break; // its delivery is not recorded yet: wait for the commit
             }
-            int earlier = tracker.earlierDeliveries(ref.partition(), ref.offset());
-            if (earlier >= max) {
-                queue.poll();
-                log.warn("{} (job {}) was delivered {} times and never finished (kafka.maxDeliveries {}): dead-lettering it",
-                        ref, head.job().jobId(), earlier, max);
-                deadLetterNow(head, MAX_DELIVERIES, "delivered " + earlier + " times without finishing (kafka.maxDeliveries " + max
-                        + "): the workers that ran it stopped (crashed?) before it ended; not run again");
-                continue;
+            if (!offer(head.job)) {
+                full = true;
+                break;
             }
-            boolean suspect = earlier > 0;
-            if (suspect && (tracker.inProgress() > 0 || !awaitingDurableAttempt.isEmpty())) break; // runs alone: wait
             queue.poll();
-            tracker.attempted(ref.partition(), ref.generation(), ref.offset());
-            awaitingDurableAttempt.add(new Pending(head, ++attemptSeq));
-            if (suspect) {
-                isolating = ref;
-                log.info("{} (job {}) was in flight when an earlier owner stopped ({} of {} deliveries): running it alone",
-                        ref, head.job().jobId(), earlier, max);
-            }
+            if (suspect) isolating = ref;
         }
         if (stopping) queue.clear();
-        if (!awaitingDurableAttempt.isEmpty() && awaitingDurableAttempt.peekLast().seq() > durableSeq) commit(false);
+        if (durableSeq < attemptSeq) commit(false);
         applyPauses(false);
     }
 
-    /** Offers, in order, the jobs whose delivery a successful commit recorded; a FULL answer puts them back in front. */
-    private void releaseDurable() {
-        java.util.List<Decoded.Valid> back = new java.util.ArrayList<>();
-        while (!awaitingDurableAttempt.isEmpty() && awaitingDurableAttempt.peek().seq() <= durableSeq) {
-            Decoded.Valid v = awaitingDurableAttempt.poll().job();
-            RecordRef ref = v.record();
-            boolean current = isCurrent(ref) && !revoking(ref.partition()) && !stopping;
-            if (current && (!back.isEmpty() || !offer(v))) {
-                tracker.unattempted(ref.partition(), ref.generation(), ref.offset()); // not started after all
-                back.add(v);
-                full = true;
-            }
-            if (ref.equals(isolating) && (!current || !back.isEmpty())) isolating = null;
-        }
-        for (int i = back.size() - 1; i >= 0; i--) queue.addFirst(back.get(i));
-        if (!back.isEmpty()) applyPauses(false);
+    private void count(Queued q) {
+        tracker.attempted(q.record().partition(), q.record().generation(), q.record().offset());
+        q.seq = ++attemptSeq;
     }
 
     /** False when the scheduler is full (the caller keeps the job); any other answer settles the record. */
@@ -281,7 +306,6 @@ public final class IntakeVerticle extends VerticleBase {
             case ACCEPTED -> started(v.record());
             case REJECTED_FULL -> { return false; }
             case REJECTED_SHUTDOWN -> {
-                if (v.record().equals(isolating)) isolating = null;
                 log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
             }
             case REJECTED_DUPLICATE -> deadLetterNow(v, "DUPLICATE_JOB", "a job with id '" + v.job().jobId() + "' is already running on this worker");
@@ -418,7 +442,7 @@ public final class IntakeVerticle extends VerticleBase {
     private void beginRevoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> f) {
         Revoke r = new Revoke(partitions, f);
         revokes.put(partitions, r);
-        queue.removeIf(v -> partitions.contains(v.record().partition()));
+        queue.removeIf(q -> partitions.contains(q.record().partition()));
         if (isolating != null && partitions.contains(isolating.partition())) isolating = null;
         if (queue.isEmpty()) full = false; // what was waiting belonged to the revoked partitions
         pump();
@@ -457,7 +481,7 @@ public final class IntakeVerticle extends VerticleBase {
             tracked.forEach(tracker::revoke);
             metrics.partitionsRemoved(why, tracked.size());
             limited.removeAll(tracked);
-            queue.removeIf(v -> tracked.contains(v.record().partition()));
+            queue.removeIf(q -> tracked.contains(q.record().partition()));
             if (isolating != null && tracked.contains(isolating.partition())) isolating = null;
             if (queue.isEmpty()) full = false;
             log.info("{} {}: abandoned {} jobs", why, tracked, abandoned.size());
@@ -503,7 +527,7 @@ public final class IntakeVerticle extends VerticleBase {
         long seq = attemptSeq;
         if (commits.isEmpty()) {
             durableSeq = seq; // nothing unrecorded
-            releaseDurable();
+            if (!queue.isEmpty()) pump();
             return Future.succeededFuture();
         }
         Map<TopicPartition, Long> generations = new HashMap<>();
@@ -519,15 +543,15 @@ public final class IntakeVerticle extends VerticleBase {
                     if (tracker.generation(tp) == generations.get(tp)) tracker.committed(tp, c);
                 });
                 durableSeq = Math.max(durableSeq, seq);
-                releaseDurable();
             } else {
                 log.debug("commit of {} failed (retried): {}", m.keySet(), ar.cause().toString());
-                if (!awaitingDurableAttempt.isEmpty() && !closed) vertx.setTimer(100, t -> commit(false));
+                if (durableSeq < attemptSeq && !closed) vertx.setTimer(100, t -> commit(false));
             }
-            if (commitAgain || (!awaitingDurableAttempt.isEmpty() && awaitingDurableAttempt.peekLast().seq() > durableSeq && ar.succeeded())) {
+            if (commitAgain || (ar.succeeded() && durableSeq < attemptSeq)) {
                 commitAgain = false;
                 return commit(false);
             }
+            if (ar.succeeded() && !queue.isEmpty()) pump();
             return Future.succeededFuture();
         });
     }

@@ -28,8 +28,17 @@ public final class OutputPublisher {
     private volatile boolean killed;
 
     public OutputPublisher(Vertx vertx, Map<String, Object> producerProps) {
+        this(vertx, KafkaProducer.create(vertx, KafkaClients.asStrings(producerProps)));
+    }
+
+    /** Over any Kafka producer (the component tests use Kafka's {@code MockProducer}). */
+    public OutputPublisher(Vertx vertx, org.apache.kafka.clients.producer.Producer<String, byte[]> producer) {
+        this(vertx, KafkaProducer.create(vertx, producer));
+    }
+
+    private OutputPublisher(Vertx vertx, KafkaProducer<String, byte[]> producer) {
         this.vertx = vertx;
-        this.producer = KafkaProducer.create(vertx, KafkaClients.asStrings(producerProps));
+        this.producer = producer;
         this.producer.exceptionHandler(e -> log.warn("producer error: {}", e.toString()));
     }
 

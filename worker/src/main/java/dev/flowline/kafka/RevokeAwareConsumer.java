@@ -58,7 +58,7 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
 
     @Override
     public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
-        super.subscribe(topics, new HookedListener(listener));
+        super.subscribe(topics, new HookedListener(this, hook, listener));
     }
 
     @Override
@@ -82,10 +82,18 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
         return owned;
     }
 
-    private final class HookedListener implements ConsumerRebalanceListener {
+    /**
+     * The rebalance listener that runs the hook on the consumer's thread; usable around any {@code Consumer} (the
+     * component tests put it around Kafka's {@code MockConsumer}).
+     */
+    static final class HookedListener implements ConsumerRebalanceListener {
+        private final org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
+        private final RevokeHook hook;
         private final ConsumerRebalanceListener delegate;
 
-        HookedListener(ConsumerRebalanceListener delegate) {
+        HookedListener(org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer, RevokeHook hook, ConsumerRebalanceListener delegate) {
+            this.consumer = consumer;
+            this.hook = hook;
             this.delegate = delegate;
         }
 
@@ -96,7 +104,7 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
                     Map<TopicPartition, OffsetAndMetadata> offsets = hook.revoking(Set.copyOf(partitions));
                     if (!offsets.isEmpty()) {
                         // still owned here: the callback runs before the hand-over
-                        RevokeAwareConsumer.super.commitSync(offsets);
+                        consumer.commitSync(offsets);
                         log.debug("committed {} on revoke", offsets);
                     }
                 } catch (RuntimeException e) {
@@ -123,7 +131,7 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
             if (!partitions.isEmpty()) {
                 Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
                 try {
-                    Map<TopicPartition, OffsetAndMetadata> c = RevokeAwareConsumer.this.committed(Set.copyOf(partitions), COMMITTED_TIMEOUT);
+                    Map<TopicPartition, OffsetAndMetadata> c = consumer.committed(Set.copyOf(partitions), COMMITTED_TIMEOUT);
                     committed = new HashMap<>();
                     for (Map.Entry<TopicPartition, OffsetAndMetadata> e : c.entrySet()) {
                         if (e.getValue() != null) committed.put(e.getKey(), e.getValue());
