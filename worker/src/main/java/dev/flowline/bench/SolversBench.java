@@ -70,6 +70,7 @@ public final class SolversBench {
         List<SolverResult> results = new ArrayList<>();
         for (Solver solver : Solver.values()) {
             if (solver.isAdaptive() || solver.isModelDefined()) continue;
+            if (solver == Solver.FLOWMAP && !model.info().flowMap()) continue; // on a velocity model it is Euler again
             List<ErrorPoint> points = new ArrayList<>();
             for (int steps = 1; steps <= o.maxSteps(); steps *= 2) {
                 SamplerConfig config = SamplerConfig.builder().optSolver(solver).optSteps(steps).build();

@@ -23,7 +23,7 @@ class GuidanceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(Solver.class)
+    @EnumSource(value = Solver.class, mode = EnumSource.Mode.EXCLUDE, names = {"BESPOKE", "FLOWMAP"}) // model-specific: BespokeSolverTest, FlowMapSolverTest
     void guidanceScaleOneIsTheConditionalFieldAloneWithOneRowPerEvaluation(Solver solver) {
         RecordingField recording = new RecordingField(FIELD);
         SampleState guided = sample(SamplerConfig.builder().optSolver(solver).optGuidanceScale(1.0), LABEL);
