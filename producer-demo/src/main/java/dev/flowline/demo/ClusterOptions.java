@@ -25,6 +25,10 @@ public final class ClusterOptions {
             description = "A Kafka client property, e.g. -X security.protocol=SASL_SSL (repeatable; overrides --client-config).")
     Map<String, String> properties = new HashMap<>();
 
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "15",
+            description = "Give up with \"cannot reach Kafka at ...\" when no broker answers within this many seconds (default: ${DEFAULT-VALUE}).")
+    int connectTimeoutSeconds = 15;
+
     @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = TopicOptions.DEFAULT_PREFIX,
             description = "Prefix of Flowline's topic names (default: ${DEFAULT-VALUE}).")
     String topicPrefix;
@@ -56,6 +60,14 @@ public final class ClusterOptions {
         p.putAll(properties);
         p.put("bootstrap.servers", bootstrapServers);
         return p;
+    }
+
+    /**
+     * Fails with a one-line {@link dev.flowline.cli.CliErrors.UserError} when no broker at {@code bootstrapServers}
+     * answers within {@code --connect-timeout}; Kafka's own clients would retry (and log) forever.
+     */
+    public void requireReachable(String bootstrapServers) {
+        FlowlineClient.requireReachable(clientProperties(bootstrapServers), java.time.Duration.ofSeconds(Math.max(1, connectTimeoutSeconds)));
     }
 
     /** Used by tests and by the embedded stack. */

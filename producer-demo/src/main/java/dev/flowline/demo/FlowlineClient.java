@@ -57,6 +57,44 @@ public final class FlowlineClient implements AutoCloseable {
         results.subscribe(List.of(topics.resultsTopic()));
     }
 
+    /**
+     * Asks the cluster for its nodes, bounded by {@code timeout}: without a broker Kafka's clients retry forever, so
+     * commands check this first and fail with "cannot reach Kafka at ..." instead.
+     *
+     * @throws dev.flowline.cli.CliErrors.UserError when no broker answered in time (or the answer was a failure)
+     */
+    public static void requireReachable(Map<String, Object> clientProperties, Duration timeout) {
+        Map<String, Object> p = new HashMap<>(clientProperties);
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+        p.keySet().retainAll(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
+        String where = String.valueOf(clientProperties.get("bootstrap.servers"));
+        org.apache.kafka.clients.admin.Admin admin;
+        try {
+            admin = org.apache.kafka.clients.admin.Admin.create(p);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new dev.flowline.cli.CliErrors.UserError("cannot reach Kafka at " + where + ": " + rootMessage(e), e);
+        }
+        try {
+            admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
+                    .nodes().get(timeout.toMillis() + 2_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.flowline.cli.CliErrors.UserError("interrupted while connecting to Kafka at " + where, e);
+        } catch (Exception e) {
+            throw new dev.flowline.cli.CliErrors.UserError("cannot reach Kafka at " + where + " within " + timeout.toSeconds()
+                    + " s (" + rootMessage(e) + "); is a broker running there? (--connect-timeout changes the wait)", e);
+        } finally {
+            admin.close(Duration.ZERO);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+
     /** Waits until the results consumer has its partitions, so that results of jobs submitted next are not missed. */
     public void awaitResultsAssignment(Duration timeout) {
         long until = System.nanoTime() + timeout.toNanos();

@@ -19,13 +19,25 @@ public final class JsonlJobs {
         private final int line;
 
         JsonlException(String source, int line, JsonMessageException cause) {
-            super(source + " line " + line + ": " + cause.getMessage(), cause);
+            super(source + " line " + line + ": " + cause.getMessage() + unionHint(cause.getMessage()), cause);
             this.line = line;
         }
 
         public int line() {
             return line;
         }
+    }
+
+    /** Example of the wrapped form, shown when a line forgot Avro JSON's union wrapping. */
+    static final String WRAPPED_EXAMPLE = "\"conditioning\": {\"dev.flowline.avro.Conditioning\": {\"classLabel\": {\"int\": 3}}}, "
+            + "\"sampler\": {\"solver\": \"heun\", \"steps\": {\"int\": 8}}";
+
+    /** Avro's JSON decoder says "Unknown union branch x" or "Expected start-union": add how a union is written. */
+    static String unionHint(String message) {
+        String m = String.valueOf(message);
+        if (!m.contains("union")) return "";
+        return " -- in Avro's JSON encoding an optional (union) field's value is wrapped in an object naming its type, e.g. "
+                + WRAPPED_EXAMPLE;
     }
 
     public static List<GenerationRequest> read(Reader in, String source) throws IOException, JsonlException {

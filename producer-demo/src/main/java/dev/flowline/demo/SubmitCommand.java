@@ -73,6 +73,7 @@ final class SubmitCommand implements Callable<Integer> {
             return 2;
         }
         List<GenerationRequest> jobs = file != null ? readFile() : fromFlags();
+        cluster.requireReachable(cluster.bootstrap());
         try (FlowlineClient client = new FlowlineClient(cluster.clientProperties(cluster.bootstrap()), cluster.topics(), false)) {
             List<CompletableFuture<?>> sent = new ArrayList<>();
             for (GenerationRequest job : jobs) {
@@ -88,6 +89,8 @@ final class SubmitCommand implements Callable<Integer> {
     private List<GenerationRequest> readFile() throws Exception {
         try (Reader r = Files.newBufferedReader(file)) {
             return JsonlJobs.read(r, file.toString());
+        } catch (java.io.IOException e) {
+            throw new dev.flowline.cli.CliErrors.UserError("--file " + file + ": cannot read it (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 

@@ -63,6 +63,7 @@ final class WatchCommand implements Callable<Integer> {
             System.err.println("watch needs --bootstrap HOST:PORT (for a self-contained run use `flowline-demo embedded`).");
             return 2;
         }
+        cluster.requireReachable(cluster.bootstrap());
         AtomicInteger seen = new AtomicInteger();
         long lastResult = System.nanoTime();
         try (FlowlineClient client = new FlowlineClient(cluster.clientProperties(cluster.bootstrap()), cluster.topics(), fromBeginning)) {

@@ -1,6 +1,5 @@
 package dev.flowline.cli;
 
-import dev.flowline.config.ConfigException;
 import dev.flowline.config.ModelOptions;
 import dev.flowline.config.WorkerConfig;
 import dev.flowline.kafka.FlowlineWorker;
@@ -26,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /** Entry point of flowline-worker.jar: {@code run} serves jobs, {@code config} documents every configuration key. */
 @Command(name = "flowline-worker", mixinStandardHelpOptions = true, version = "flowline-worker 0.1.0",
         description = "Serves flow-matching models behind Kafka: reads jobs, batches model calls, publishes results.",
-        subcommands = {WorkerMain.Run.class, WorkerMain.ConfigCommand.class, ModelsCommand.class, BenchCommand.class})
+        subcommands = {WorkerMain.Run.class, WorkerMain.ConfigCommand.class, ModelsCommand.class, BenchCommand.class, BrokerCommand.class})
 public final class WorkerMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
@@ -35,16 +34,11 @@ public final class WorkerMain implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
+    @CommandLine.Mixin
+    CliErrors.VerboseOption verbose = new CliErrors.VerboseOption();
+
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new WorkerMain());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof ConfigException) {
-                cmd.getErr().println("configuration error: " + e.getMessage());
-                return 2;
-            }
-            throw e;
-        });
-        return cl;
+        return CliErrors.install(new CommandLine(new WorkerMain()), e -> false);
     }
 
     @Override
@@ -85,9 +79,12 @@ public final class WorkerMain implements Callable<Integer> {
             CountDownLatch startFinished = new CountDownLatch(1);
             EmbeddedKafkaBroker ownedBroker = broker;
             long drainMillis = cfg.worker().drainTimeout().toMillis();
+            Thread starter = Thread.currentThread();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stopRequested.set(true);
                 if (startFailed.get()) return; // the failed start's own exit code stands
+                // still starting (e.g. waiting for the broker): interrupt the wait instead of sitting it out
+                if (startFinished.getCount() > 0) starter.interrupt();
                 int code = 0;
                 try {
                     if (!startFinished.await(90, TimeUnit.SECONDS)) log.warn("stopping before the worker finished starting");
@@ -114,13 +111,19 @@ public final class WorkerMain implements Callable<Integer> {
                     if (broker != null) broker.close();
                     throw e;
                 }
-                log.info("start interrupted by a stop request: {}", e.toString());
+                log.info("stopped before the worker finished starting");
+                Thread.interrupted(); // the stop hook's interrupt has done its job
             } finally {
                 startFinished.countDown();
             }
-            CountDownLatch forever = new CountDownLatch(1);
-            forever.await();
-            return 0;
+            // The shutdown hook ends the process (drain, then halt); this thread only waits for it.
+            while (true) {
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    // a late interrupt from the stop hook: keep waiting for it to halt the JVM
+                }
+            }
         }
     }
 

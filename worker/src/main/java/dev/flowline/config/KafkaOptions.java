@@ -15,10 +15,13 @@ import java.util.Objects;
  * @param maxOutstandingPerPartition received-but-unfinished records above which a partition is paused
  * @param revokeGrace               how long in-flight jobs of a revoked partition may finish before they are abandoned
  * @param properties                any Kafka client property, applied to every client (SASL, SSL, timeouts...)
+ * @param maxDeliveries             a job record whose delivery was started this many times without finishing (each
+ *                                  time its worker died) is dead-lettered {@code MAX_DELIVERIES} instead of run again;
+ *                                  0 turns the count (and the commit before each job starts) off
  */
 public record KafkaOptions(String bootstrapServers, String groupId, String groupProtocol, Duration commitInterval,
                            Duration pollTimeout, int maxOutstandingPerPartition, Duration revokeGrace,
-                           Map<String, String> properties) {
+                           Map<String, String> properties, int maxDeliveries) {
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_GROUP_ID = "flowline-workers";
@@ -27,6 +30,8 @@ public record KafkaOptions(String bootstrapServers, String groupId, String group
     public static final long DEFAULT_POLL_TIMEOUT_MS = 100;
     public static final int DEFAULT_MAX_OUTSTANDING_PER_PARTITION = 1000;
     public static final long DEFAULT_REVOKE_GRACE_MS = 2000;
+    /** As Kafka's share groups ({@code group.share.delivery.count.limit}). */
+    public static final int DEFAULT_MAX_DELIVERIES = 5;
 
     public KafkaOptions {
         Objects.requireNonNull(bootstrapServers, "kafka.bootstrapServers");
@@ -37,27 +42,35 @@ public record KafkaOptions(String bootstrapServers, String groupId, String group
         if (maxOutstandingPerPartition < 1) {
             throw new ConfigException("kafka.maxOutstandingPerPartition", maxOutstandingPerPartition, "must be >= 1");
         }
+        if (maxDeliveries < 0) throw new ConfigException("kafka.maxDeliveries", maxDeliveries, "must be >= 0 (0 = off)");
         properties = Map.copyOf(properties);
+    }
+
+    public KafkaOptions(String bootstrapServers, String groupId, String groupProtocol, Duration commitInterval,
+                        Duration pollTimeout, int maxOutstandingPerPartition, Duration revokeGrace, Map<String, String> properties) {
+        this(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace,
+                properties, DEFAULT_MAX_DELIVERIES);
     }
 
     public static KafkaOptions defaults(String bootstrapServers) {
         return new KafkaOptions(bootstrapServers, DEFAULT_GROUP_ID, DEFAULT_GROUP_PROTOCOL,
                 Duration.ofMillis(DEFAULT_COMMIT_INTERVAL_MS), Duration.ofMillis(DEFAULT_POLL_TIMEOUT_MS),
-                DEFAULT_MAX_OUTSTANDING_PER_PARTITION, Duration.ofMillis(DEFAULT_REVOKE_GRACE_MS), Map.of());
+                DEFAULT_MAX_OUTSTANDING_PER_PARTITION, Duration.ofMillis(DEFAULT_REVOKE_GRACE_MS), Map.of(), DEFAULT_MAX_DELIVERIES);
     }
 
-    public KafkaOptions withBootstrapServers(String v) { return new KafkaOptions(v, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
-    public KafkaOptions withCommitInterval(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, v, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
-    public KafkaOptions withGroupId(String v) { return new KafkaOptions(bootstrapServers, v, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
-    public KafkaOptions withGroupProtocol(String v) { return new KafkaOptions(bootstrapServers, groupId, v, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties); }
-    public KafkaOptions withMaxOutstandingPerPartition(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, v, revokeGrace, properties); }
-    public KafkaOptions withRevokeGrace(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, v, properties); }
-    public KafkaOptions withProperties(Map<String, String> v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, v); }
+    public KafkaOptions withBootstrapServers(String v) { return new KafkaOptions(v, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries); }
+    public KafkaOptions withCommitInterval(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, v, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries); }
+    public KafkaOptions withGroupId(String v) { return new KafkaOptions(bootstrapServers, v, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries); }
+    public KafkaOptions withGroupProtocol(String v) { return new KafkaOptions(bootstrapServers, groupId, v, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries); }
+    public KafkaOptions withMaxOutstandingPerPartition(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, v, revokeGrace, properties, maxDeliveries); }
+    public KafkaOptions withRevokeGrace(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, v, properties, maxDeliveries); }
+    public KafkaOptions withMaxDeliveries(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, v); }
+    public KafkaOptions withProperties(Map<String, String> v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, v, maxDeliveries); }
 
     @Override
     public String toString() {
         return "KafkaOptions[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", groupProtocol=" + groupProtocol
                 + ", commitInterval=" + commitInterval + ", pollTimeout=" + pollTimeout + ", maxOutstandingPerPartition="
-                + maxOutstandingPerPartition + ", revokeGrace=" + revokeGrace + ", properties=" + Secrets.masked(properties) + "]";
+                 + maxOutstandingPerPartition + ", revokeGrace=" + revokeGrace + ", maxDeliveries=" + maxDeliveries + ", properties=" + Secrets.masked(properties) + "]";
     }
 }

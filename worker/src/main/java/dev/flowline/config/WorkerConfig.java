@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import static dev.flowline.config.ConfigDef.Type.BOOLEAN;
+import static dev.flowline.config.ConfigDef.Type.DOUBLE;
 import static dev.flowline.config.ConfigDef.Type.INT;
 import static dev.flowline.config.ConfigDef.Type.LIST;
 import static dev.flowline.config.ConfigDef.Type.LONG;
@@ -60,6 +61,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
                     "Records of one partition received and not yet done, above which that partition is paused.")
             .define("kafka.revokeGraceMs", LONG, KafkaOptions.DEFAULT_REVOKE_GRACE_MS, between(0, 60_000),
                     "On revoke: how long in-flight jobs of the revoked partitions may finish before they are abandoned.")
+            .define("kafka.maxDeliveries", INT, KafkaOptions.DEFAULT_MAX_DELIVERIES, atLeast(0),
+                    "Crash-loop protection: a job record whose delivery was started this many times without finishing (its workers died) is dead-lettered MAX_DELIVERIES instead of run again. Counts ride in the commit metadata; each job's start waits for the commit that records it. 0 turns this off.")
             .define("kafka.properties", MAP, Map.of(),
                     "Any Kafka client property (e.g. security.protocol, sasl.mechanism, sasl.jaas.config, ssl.*), applied to every client. Secret-looking values are never logged.")
 
@@ -104,6 +107,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
             .define("limits.maxMetadataBytes", INT, LimitOptions.DEFAULT_MAX_METADATA_BYTES, atLeast(0), "Most UTF-8 bytes of a job's metadata map (keys and values).")
             .define("limits.maxResultBytes", INT, LimitOptions.DEFAULT_MAX_RESULT_BYTES, atLeast(1024),
                     "Largest encoded result record; a larger result fails its job with RESULT_TOO_LARGE. Keep below the producer's max.request.size.")
+            .define("limits.maxGuidanceScale", DOUBLE, LimitOptions.DEFAULT_MAX_GUIDANCE_SCALE, between(1, 1000),
+                    "Largest classifier-free guidance weight w a job may ask for (w >= 0 always; 1 = no guidance). A larger w is dead-lettered INVALID_FIELD sampler.guidanceScale instead of running into NaN velocities.")
 
             .define("http.enabled", BOOLEAN, true, "Serve /metrics, /health and /ready.")
             .define("http.host", STRING, HttpOptions.DEFAULT_HOST, nonBlank(), "Address the HTTP endpoint binds to (0.0.0.0 to expose it, e.g. in a container).")
@@ -167,7 +172,7 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         KafkaOptions kafka = new KafkaOptions((String) v.get("kafka.bootstrapServers"), (String) v.get("kafka.groupId"),
                 (String) v.get("kafka.groupProtocol"), ms(v, "kafka.commitIntervalMs"), ms(v, "kafka.pollTimeoutMs"),
                 (Integer) v.get("kafka.maxOutstandingPerPartition"), ms(v, "kafka.revokeGraceMs"),
-                (Map<String, String>) v.get("kafka.properties"));
+                (Map<String, String>) v.get("kafka.properties"), (Integer) v.get("kafka.maxDeliveries"));
         TopicOptions topics = new TopicOptions((String) v.get("topics.prefix"), (String) v.get("topics.jobs"),
                 (String) v.get("topics.results"), (String) v.get("topics.progress"), (String) v.get("topics.telemetry"),
                 (String) v.get("topics.deadLetter"), (String) v.get("topics.control"), (Integer) v.get("topics.partitions"),
@@ -185,7 +190,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         ModelOptions models = new ModelOptions(((List<String>) v.get("models.dirs")).stream().map(Path::of).toList(),
                 (Boolean) v.get("models.builtin"), (Boolean) v.get("models.analytic"), (Long) v.get("models.analyticCostPerCallMicros"));
         LimitOptions limits = new LimitOptions((Integer) v.get("limits.maxSamples"), (Integer) v.get("limits.maxSteps"),
-                (Integer) v.get("limits.maxNfe"), (Integer) v.get("limits.maxMetadataBytes"), (Integer) v.get("limits.maxResultBytes"));
+                (Integer) v.get("limits.maxNfe"), (Integer) v.get("limits.maxMetadataBytes"), (Integer) v.get("limits.maxResultBytes"),
+                (Double) v.get("limits.maxGuidanceScale"));
         String maxRequest = kafka.properties().get("max.request.size");
         if (maxRequest != null && limits.maxResultBytes() > Integer.parseInt(maxRequest.strip())) {
             throw new ConfigException("limits.maxResultBytes", limits.maxResultBytes(),

@@ -239,9 +239,18 @@ public final class FlowlineWorker {
         if (stopping != null) return stopping;
         stopped = true;
         log.info("killing worker {}", config.worker().id());
+        // As a crash: nothing more is published or committed from here on, whatever is still running.
+        publisher.kill();
+        // A start that failed before the intake was deployed has no intake to kill.
+        Future<Void> intakeKilled = intakeDeployed ? intake.kill() : Future.succeededFuture();
         scheduler.close();
-        stopping = thenCloseRest(intakeDeployed ? intake.kill() : Future.succeededFuture());
+        stopping = thenCloseRest(intakeKilled);
         return stopping;
+    }
+
+    /** Whether {@link #kill} began: from then on the worker publishes and commits nothing. Any thread. */
+    public boolean killed() {
+        return publisher.killed();
     }
 
     /**

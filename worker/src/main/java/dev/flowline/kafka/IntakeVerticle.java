@@ -6,6 +6,8 @@ import dev.flowline.batching.JobOutcome;
 import dev.flowline.batching.JobStatus;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.config.KafkaOptions;
+import dev.flowline.kafka.offsets.PartitionProgress;
+import dev.flowline.kafka.offsets.ProgressCodec;
 import dev.flowline.telemetry.WorkerMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,8 +38,13 @@ import java.util.stream.Collectors;
  *
  * <p>Backpressure never stops polling (a consumer that stops polling is evicted from the group): when the scheduler
  * is full, or a partition has {@code maxOutstandingPerPartition} unfinished records, the intake pauses partitions
- * with {@code pause(Set)}; rejected jobs wait in a backlog, in order, until the scheduler signals capacity. Pauses are
+ * with {@code pause(Set)}; rejected jobs wait in a queue, in order, until the scheduler signals capacity. Pauses are
  * re-applied after every rebalance because Kafka does not keep them.
+ *
+ * <p>Across owners (commit metadata, {@link ProgressCodec}): each commit records the done offsets above it and how
+ * many deliveries of each unfinished record were started; the next owner skips the done ones and dead-letters a record
+ * that {@code kafka.maxDeliveries} workers started and never finished ({@code MAX_DELIVERIES}: it kills its worker).
+ * So that a crash in the job itself is counted, a job starts only once a commit recording its delivery was acked.
  *
  * <p>All state is confined to this verticle's context; other threads reach it only through {@code runOnContext}.
  * The class is larger than its neighbours for that reason: records, offsets, pauses and rebalances interact and
@@ -55,7 +62,7 @@ public final class IntakeVerticle extends VerticleBase {
     private final KafkaOptions options;
     private final String jobsTopic;
     private final String deadLetterTopic;
-    private final Map<String, Object> consumerProps;
+    private final JobsConsumerFactory consumerFactory;
     private final Scheduler scheduler;
     private final RequestDecoder decoder;
     private final OutputPublisher publisher;
@@ -64,14 +71,16 @@ public final class IntakeVerticle extends VerticleBase {
     private final WorkerMetrics metrics;
 
     private OffsetTracker tracker;
-    private RevokeAwareConsumer kafkaConsumer;
+    private org.apache.kafka.clients.consumer.Consumer<String, byte[]> kafkaConsumer;
     private KafkaConsumer<String, byte[]> consumer;
-    /** Jobs rejected FULL, oldest first. Invariant: non-empty only while {@code full}. */
-    private final ArrayDeque<Decoded.Valid> backlog = new ArrayDeque<>();
+    /** Decoded jobs not started yet, oldest first. Invariant: non-empty only while something blocks (see {@link #pump}). */
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    /** A suspect running alone (see {@link #pump}): nothing else starts until it is done. */
+    private RecordRef isolating;
     /** Partitions at their outstanding limit. */
     private final Set<TopicPartition> limited = new HashSet<>();
     private final PausePlan pauses = new PausePlan();
-    /** The scheduler said FULL: every partition stays paused until it signals capacity and the backlog is admitted. */
+    /** The scheduler said FULL: every partition stays paused until it signals capacity and the queue is admitted. */
     private boolean full;
     /** Draining: nothing new is admitted. */
     private boolean stopping;
@@ -83,26 +92,67 @@ public final class IntakeVerticle extends VerticleBase {
     private long commitTimer = -1;
     private final Map<Set<TopicPartition>, Revoke> revokes = new HashMap<>();
     private volatile boolean hasAssignment;
+    /** Earlier owners' progress read in the assignment callback (consumer thread), taken by {@link #onAssigned}. */
+    private final Map<TopicPartition, PartitionProgress> inheritedProgress = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Deliveries recorded so far (a sequence number per counted job) and the highest one a commit made durable. */
+    private long attemptSeq;
+    private long durableSeq;
+    /** A commit was asked for while one was in flight: run another when it ends. */
+    private boolean commitAgain;
+
+    /** A queued job; {@code seq} > 0 once its delivery is counted (it starts when a commit made that durable). */
+    private static final class Queued {
+        final Decoded.Valid job;
+        long seq;
+
+        Queued(Decoded.Valid job) {
+            this.job = job;
+        }
+
+        RecordRef record() {
+            return job.record();
+        }
+    }
+
+    /** Dead-letter code of a record that {@code kafka.maxDeliveries} deliveries never finished. */
+    public static final String MAX_DELIVERIES = "MAX_DELIVERIES";
 
     /** A revoke in progress: waits (up to the grace) for the partitions' running jobs. */
     private final class Revoke {
         final Set<TopicPartition> partitions;
-        final CompletableFuture<Map<TopicPartition, Long>> result;
+        final CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> result;
         long timer = -1;
 
-        Revoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Long>> result) {
+        Revoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> result) {
             this.partitions = partitions;
             this.result = result;
         }
     }
 
+    /**
+     * Makes the jobs consumer; it must run {@code hook} inside its rebalance callbacks
+     * ({@link RevokeAwareConsumer.HookedListener}). The worker's is a {@link RevokeAwareConsumer}; tests pass Kafka's
+     * {@code MockConsumer} wrapped the same way.
+     */
+    @FunctionalInterface
+    public interface JobsConsumerFactory {
+        org.apache.kafka.clients.consumer.Consumer<String, byte[]> create(RevokeAwareConsumer.RevokeHook hook);
+    }
+
     public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, Map<String, Object> consumerProps,
+                          Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
+                          CompletionSink completions, WorkerMetrics metrics) {
+        this(options, jobsTopic, deadLetterTopic, hook -> new RevokeAwareConsumer(consumerProps, hook), scheduler, decoder,
+                publisher, cancels, completions, metrics);
+    }
+
+    public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, JobsConsumerFactory consumerFactory,
                           Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
                           CompletionSink completions, WorkerMetrics metrics) {
         this.options = options;
         this.jobsTopic = jobsTopic;
         this.deadLetterTopic = deadLetterTopic;
-        this.consumerProps = consumerProps;
+        this.consumerFactory = consumerFactory;
         this.scheduler = scheduler;
         this.decoder = decoder;
         this.publisher = publisher;
@@ -114,7 +164,7 @@ public final class IntakeVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         tracker = new OffsetTracker(options.maxOutstandingPerPartition());
-        RevokeAwareConsumer kafka = kafkaConsumer = new RevokeAwareConsumer(consumerProps, new RevokeAwareConsumer.RevokeHook() {
+        var kafka = kafkaConsumer = consumerFactory.create(new RevokeAwareConsumer.RevokeHook() {
             @Override
             public Map<TopicPartition, OffsetAndMetadata> revoking(Set<TopicPartition> partitions) {
                 return revokeOnConsumerThread(partitions);
@@ -123,6 +173,11 @@ public final class IntakeVerticle extends VerticleBase {
             @Override
             public void lost(Set<TopicPartition> partitions) {
                 context.runOnContext(v -> forget(partitions, "lost"));
+            }
+
+            @Override
+            public void assigned(Map<TopicPartition, OffsetAndMetadata> committed) {
+                readInheritedProgress(committed);
             }
         });
         consumer = KafkaConsumer.create(vertx, kafka);
@@ -142,7 +197,11 @@ public final class IntakeVerticle extends VerticleBase {
         if (stopping || !tracker.isAssigned(tp) || revoking(tp)) {
             return; // not tracked, so never committed past: the partition's next owner (or next start) reads it again
         }
-        tracker.received(tp, rec.offset());
+        if (!tracker.received(tp, rec.offset())) {
+            metrics.recordSkipped(); // an earlier owner finished it (commit metadata): not run again
+            log.debug("{}@{} skipped: finished by an earlier owner", tp, rec.offset());
+            return;
+        }
         RecordRef ref = new RecordRef(tp, tracker.generation(tp), rec.offset(), rec.key(), rec.timestamp());
         if (tracker.atLimit(tp) && limited.add(tp)) applyPauses(false);
         byte[] value = rec.value();
@@ -162,25 +221,82 @@ public final class IntakeVerticle extends VerticleBase {
         if (!isCurrent(d.record()) || revoking(d.record().partition())) return;
         switch (d) {
             case Decoded.Invalid inv -> deadLetter(inv);
-            case Decoded.Valid v -> admit(v);
+            case Decoded.Valid v -> {
+                if (stopping) return;
+                queue.add(new Queued(v));
+                pump();
+            }
         }
     }
 
-    private void admit(Decoded.Valid v) {
-        if (stopping) return;
-        if (cancels.isCancelled(v.job().jobId())) {
-            completeCancelled(v);
-            return;
+    /**
+     * Starts the queued jobs, in order, while nothing blocks: the scheduler said FULL, or a suspect runs alone.
+     *
+     * <p>Crash-loop protection ({@code kafka.maxDeliveries} > 0): a job starts only once a commit recorded one more
+     * delivery of it, so that a job that kills the worker is counted. Fresh jobs are counted as they are queued (one
+     * commit covers a poll's worth, overlapping with the jobs running). A <i>suspect</i>, a record whose delivery an
+     * earlier owner started and never finished (it may have killed its worker, or merely been in flight when a
+     * neighbour did), is counted only when its turn comes, once nothing else is in progress, and then runs alone: a
+     * crash it causes is counted against it only, never against the jobs queued behind it. A record already started
+     * {@code kafka.maxDeliveries} times is dead-lettered {@code MAX_DELIVERIES} with its original bytes.
+     */
+    private void pump() {
+        int max = options.maxDeliveries();
+        if (max > 0 && !stopping) {
+            for (Queued q : queue) {
+                if (q.seq == 0 && tracker.isCurrent(q.record().partition(), q.record().generation())
+                        && tracker.earlierDeliveries(q.record().partition(), q.record().offset()) == 0) {
+                    count(q);
+                }
+            }
         }
-        if (full) {
-            backlog.add(v);
-            return;
+        while (!queue.isEmpty() && !full && isolating == null && !stopping) {
+            Queued head = queue.peek();
+            RecordRef ref = head.record();
+            if (!isCurrent(ref) || revoking(ref.partition())) {
+                queue.poll();
+                continue;
+            }
+            if (cancels.isCancelled(head.job.job().jobId())) {
+                queue.poll();
+                completeCancelled(head.job);
+                continue;
+            }
+            boolean suspect = false;
+            if (max > 0) {
+                int earlier = tracker.earlierDeliveries(ref.partition(), ref.offset());
+                if (earlier >= max) {
+                    queue.poll();
+                    log.warn("{} (job {}) was delivered {} times and never finished (kafka.maxDeliveries {}): dead-lettering it",
+                            ref, head.job.job().jobId(), earlier, max);
+                    deadLetterNow(head.job, MAX_DELIVERIES, "delivered " + earlier + " times without finishing (kafka.maxDeliveries "
+                            + max + "): the workers that ran it stopped (crashed?) before it ended; not run again");
+                    continue;
+                }
+                suspect = earlier > 0;
+                if (suspect && head.seq == 0) {
+                    if (tracker.inProgress() > 0) break; // runs alone: wait until nothing else runs
+                    count(head);
+                    log.info("{} (job {}) was in flight when an earlier owner stopped ({} of {} deliveries): running it alone",
+                            ref, head.job.job().jobId(), earlier, max);
+                }
+                if (head.seq > durableSeq) break; // its delivery is not recorded yet: wait for the commit
+            }
+            if (!offer(head.job)) {
+                full = true;
+                break;
+            }
+            queue.poll();
+            if (suspect) isolating = ref;
         }
-        if (!offer(v)) {
-            backlog.add(v);
-            full = true;
-            applyPauses(false);
-        }
+        if (stopping) queue.clear();
+        if (durableSeq < attemptSeq) commit(false);
+        applyPauses(false);
+    }
+
+    private void count(Queued q) {
+        tracker.attempted(q.record().partition(), q.record().generation(), q.record().offset());
+        q.seq = ++attemptSeq;
     }
 
     /** False when the scheduler is full (the caller keeps the job); any other answer settles the record. */
@@ -189,39 +305,22 @@ public final class IntakeVerticle extends VerticleBase {
         switch (a) {
             case ACCEPTED -> started(v.record());
             case REJECTED_FULL -> { return false; }
-            case REJECTED_SHUTDOWN -> log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
+            case REJECTED_SHUTDOWN -> {
+                log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
+            }
             case REJECTED_DUPLICATE -> deadLetterNow(v, "DUPLICATE_JOB", "a job with id '" + v.job().jobId() + "' is already running on this worker");
             case REJECTED_UNKNOWN_MODEL -> deadLetterNow(v, InvalidJobException.UNKNOWN_MODEL, "the scheduler has no model '" + v.job().model() + "'");
         }
         return true;
     }
 
-    /** Offers the backlog in order until it is empty or the scheduler is full again; then resumes if it emptied. */
-    private void drainBacklog() {
-        while (!backlog.isEmpty()) {
-            Decoded.Valid head = backlog.peek();
-            if (!isCurrent(head.record()) || revoking(head.record().partition()) || stopping) {
-                backlog.poll();
-                continue;
-            }
-            if (cancels.isCancelled(head.job().jobId())) {
-                backlog.poll();
-                completeCancelled(head);
-                continue;
-            }
-            if (!offer(head)) return;
-            backlog.poll();
-        }
-        if (full) {
-            full = false;
-            applyPauses(false);
-        }
-    }
-
     /** Called by the scheduler (any thread) when it has room again. */
     public void capacityAvailable() {
         context.runOnContext(v -> {
-            if (full) drainBacklog();
+            if (full) {
+                full = false;
+                pump();
+            }
         });
     }
 
@@ -251,8 +350,8 @@ public final class IntakeVerticle extends VerticleBase {
 
     private void deadLetterNow(Decoded.Valid v, String code, String message) {
         Rejection r = new Rejection(code, IntakeVerticle.class.getName(), message, v.job().jobId());
-        // rare paths: the original bytes are gone; the envelope keeps the coordinates
-        deadLetter(new Decoded.Invalid(v.record(), r, decoder.deadLetter(v.record(), null, r, System.currentTimeMillis())));
+        // the original bytes travel with the job until admission, so a replay tool can re-drive this record too
+        deadLetter(new Decoded.Invalid(v.record(), r, decoder.deadLetter(v.record(), v.value(), r, System.currentTimeMillis())));
     }
 
     /** A record is done (its result or dead letter was acked). Callable from any thread. */
@@ -263,6 +362,8 @@ public final class IntakeVerticle extends VerticleBase {
     private void done(RecordRef ref) {
         TopicPartition tp = ref.partition();
         if (!tracker.done(tp, ref.generation(), ref.offset())) return;
+        if (ref.equals(isolating)) isolating = null;
+        if (!queue.isEmpty() && !full && isolating == null) pump();
         if (limited.contains(tp) && tracker.belowResumeMark(tp)) {
             limited.remove(tp);
             applyPauses(false);
@@ -282,7 +383,8 @@ public final class IntakeVerticle extends VerticleBase {
 
     /** Brings the consumer's pauses in line with the state; {@code reapply} re-sends them all (after a rebalance). */
     private void applyPauses(boolean reapply) {
-        PausePlan.Change c = pauses.update(tracker.assigned(), full || stopping, limited, reapply);
+        boolean blocked = full || stopping || isolating != null || !queue.isEmpty();
+        PausePlan.Change c = pauses.update(tracker.assigned(), blocked, limited, reapply);
         metrics.intakeState(tracker.assigned().size(), pauses.paused(), tracker.outstanding());
         if (closed || c.isEmpty()) return;
         if (!c.pause().isEmpty()) consumer.pause(toVertx(c.pause())).onFailure(e -> log.debug("pause {}: {}", c.pause(), e.toString()));
@@ -293,11 +395,30 @@ public final class IntakeVerticle extends VerticleBase {
 
     private void onAssigned(Set<TopicPartition> parts) {
         for (TopicPartition tp : parts) {
-            if (tp.topic().equals(jobsTopic)) tracker.assign(tp);
+            if (!tp.topic().equals(jobsTopic)) continue;
+            PartitionProgress inherited = inheritedProgress.remove(tp);
+            tracker.assign(tp, inherited);
+            if (inherited != null && !inherited.isEmpty()) {
+                log.info("{}: earlier owners finished {} records above offset {} (skipped) and left {} unfinished with deliveries counted",
+                        tp, inherited.doneAbove().cardinality(), inherited.base(), inherited.attempts().size());
+            }
         }
         hasAssignment = !tracker.assigned().isEmpty();
         log.info("assigned {} (now {})", parts, tracker.assigned());
         applyPauses(true);
+    }
+
+    /** On the consumer thread, in the assignment callback: decodes what earlier owners committed. Pure but for logging. */
+    private void readInheritedProgress(Map<TopicPartition, OffsetAndMetadata> committed) {
+        committed.forEach((tp, om) -> {
+            if (!tp.topic().equals(jobsTopic)) return;
+            switch (ProgressCodec.decode(om.metadata(), om.offset())) {
+                case ProgressCodec.Read.Progress p -> inheritedProgress.put(tp, p.progress());
+                case ProgressCodec.Read.Ignored i -> log.warn("{}: {}; ignoring it (finished records above offset {} may run again)",
+                        tp, i.reason(), om.offset());
+                case ProgressCodec.Read.Absent a -> inheritedProgress.remove(tp);
+            }
+        });
     }
 
     /** Vert.x's revoke handler, run after the hand-over: the revoke hook has already settled these partitions. */
@@ -308,26 +429,24 @@ public final class IntakeVerticle extends VerticleBase {
     /** On the consumer thread, inside the rebalance callback: waits for the event loop to settle the partitions. */
     private Map<TopicPartition, OffsetAndMetadata> revokeOnConsumerThread(Set<TopicPartition> partitions) {
         if (killed) return Map.of();
-        CompletableFuture<Map<TopicPartition, Long>> f = new CompletableFuture<>();
+        CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> f = new CompletableFuture<>();
         context.runOnContext(v -> beginRevoke(partitions, f));
         try {
-            Map<TopicPartition, Long> offsets = f.get(options.revokeGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-            return offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue())));
+            return f.get(options.revokeGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("revoke of {} did not settle in time ({}); nothing committed for it", partitions, e.toString());
             return Map.of();
         }
     }
 
-    private void beginRevoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Long>> f) {
+    private void beginRevoke(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> f) {
         Revoke r = new Revoke(partitions, f);
         revokes.put(partitions, r);
-        backlog.removeIf(v -> partitions.contains(v.record().partition()));
-        if (backlog.isEmpty() && full) {
-            full = false; // what was waiting belonged to the revoked partitions
-            applyPauses(false);
-        }
-        // Records waiting in the backlog or being decoded are left to the next owner; only jobs already running (or
+        queue.removeIf(q -> partitions.contains(q.record().partition()));
+        if (isolating != null && partitions.contains(isolating.partition())) isolating = null;
+        if (queue.isEmpty()) full = false; // what was waiting belonged to the revoked partitions
+        pump();
+        // Records waiting in the queue or being decoded are left to the next owner; only jobs already running (or
         // dead letters being sent) can still finish and move the commit, so only they are waited for.
         if (killed || tracker.settled(partitions) || options.revokeGrace().isZero()) {
             finishRevoke(r);
@@ -341,9 +460,12 @@ public final class IntakeVerticle extends VerticleBase {
     private void finishRevoke(Revoke r) {
         if (revokes.remove(r.partitions) == null) return;
         if (r.timer >= 0) vertx.cancelTimer(r.timer);
-        Map<TopicPartition, Long> offsets = tracker.toCommit(r.partitions);
+        // clean: the deliveries abandoned here did not crash anything, so the next owner does not count them
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        tracker.commits(r.partitions, true).forEach((tp, c) -> offsets.put(tp, new OffsetAndMetadata(c.offset(), ProgressCodec.encode(c.progress()))));
         List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && r.partitions.contains(t.record().partition()));
-        log.info("revoked {}: committing {}, abandoned {} jobs (redelivered to the next owner)", r.partitions, offsets, abandoned.size());
+        log.info("revoked {}: committing {}, abandoned {} jobs (redelivered to the next owner)", r.partitions,
+                offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())), abandoned.size());
         for (TopicPartition tp : r.partitions) tracker.revoke(tp);
         metrics.partitionsRemoved("revoked", r.partitions.size());
         limited.removeAll(r.partitions);
@@ -359,11 +481,13 @@ public final class IntakeVerticle extends VerticleBase {
             tracked.forEach(tracker::revoke);
             metrics.partitionsRemoved(why, tracked.size());
             limited.removeAll(tracked);
-            backlog.removeIf(v -> tracked.contains(v.record().partition()));
+            queue.removeIf(q -> tracked.contains(q.record().partition()));
+            if (isolating != null && tracked.contains(isolating.partition())) isolating = null;
+            if (queue.isEmpty()) full = false;
             log.info("{} {}: abandoned {} jobs", why, tracked, abandoned.size());
         }
         hasAssignment = !tracker.assigned().isEmpty();
-        applyPauses(false);
+        pump();
     }
 
     private boolean revoking(TopicPartition tp) {
@@ -379,31 +503,55 @@ public final class IntakeVerticle extends VerticleBase {
     // ---- commits ----
 
     private void periodic() {
-        if (full && scheduler.hasRoom()) drainBacklog(); // in case a capacity signal was missed
+        if (full && scheduler.hasRoom()) { // in case a capacity signal was missed
+            full = false;
+            pump();
+        }
         metrics.intakeState(tracker.assigned().size(), pauses.paused(), tracker.outstanding());
-        commit();
+        commit(false);
     }
 
-    /** Commits what moved; completes when the commit is done (or at once when nothing moved). */
-    private Future<Void> commit() {
-        if (closed || commitInFlight) return Future.succeededFuture();
-        Map<TopicPartition, Long> offsets = tracker.toCommit();
-        if (offsets.isEmpty()) return Future.succeededFuture();
+    /**
+     * Commits what moved (offsets, or the progress recorded in the metadata); completes when the commit is done (or at
+     * once when nothing moved). {@code clean}: a graceful stop, whose abandoned deliveries are not counted. A commit
+     * asked for while one is in flight runs when that one ends, so that jobs waiting for their delivery to be recorded
+     * never wait for the next interval.
+     */
+    private Future<Void> commit(boolean clean) {
+        if (closed || killed) return Future.succeededFuture();
+        if (commitInFlight) {
+            commitAgain = true;
+            return Future.succeededFuture();
+        }
+        Map<TopicPartition, OffsetTracker.Commit> commits = tracker.commits(clean);
+        long seq = attemptSeq;
+        if (commits.isEmpty()) {
+            durableSeq = seq; // nothing unrecorded
+            if (!queue.isEmpty()) pump();
+            return Future.succeededFuture();
+        }
         Map<TopicPartition, Long> generations = new HashMap<>();
-        offsets.keySet().forEach(tp -> generations.put(tp, tracker.generation(tp)));
+        commits.keySet().forEach(tp -> generations.put(tp, tracker.generation(tp)));
         Map<io.vertx.kafka.client.common.TopicPartition, io.vertx.kafka.client.consumer.OffsetAndMetadata> m = new HashMap<>();
-        offsets.forEach((tp, o) -> m.put(new io.vertx.kafka.client.common.TopicPartition(tp.topic(), tp.partition()),
-                new io.vertx.kafka.client.consumer.OffsetAndMetadata(o, "")));
+        commits.forEach((tp, c) -> m.put(new io.vertx.kafka.client.common.TopicPartition(tp.topic(), tp.partition()),
+                new io.vertx.kafka.client.consumer.OffsetAndMetadata(c.offset(), ProgressCodec.encode(c.progress()))));
         commitInFlight = true;
         return consumer.commit(m).<Void>transform(ar -> {
             commitInFlight = false;
             if (ar.succeeded()) {
-                offsets.forEach((tp, o) -> {
-                    if (tracker.generation(tp) == generations.get(tp)) tracker.committed(tp, o);
+                commits.forEach((tp, c) -> {
+                    if (tracker.generation(tp) == generations.get(tp)) tracker.committed(tp, c);
                 });
+                durableSeq = Math.max(durableSeq, seq);
             } else {
-                log.debug("commit of {} failed (retried next interval): {}", offsets, ar.cause().toString());
+                log.debug("commit of {} failed (retried): {}", m.keySet(), ar.cause().toString());
+                if (durableSeq < attemptSeq && !closed) vertx.setTimer(100, t -> commit(false));
             }
+            if (commitAgain || (ar.succeeded() && durableSeq < attemptSeq)) {
+                commitAgain = false;
+                return commit(false);
+            }
+            if (ar.succeeded() && !queue.isEmpty()) pump();
             return Future.succeededFuture();
         });
     }
@@ -427,7 +575,7 @@ public final class IntakeVerticle extends VerticleBase {
     public Future<Void> stopAdmitting() {
         return onContext(() -> {
             stopping = true;
-            backlog.clear();
+            queue.clear();
             full = false;
             applyPauses(false);
             return Future.succeededFuture();
@@ -436,7 +584,7 @@ public final class IntakeVerticle extends VerticleBase {
 
     /** Graceful stop, step 2: commit what is done, then leave the group (the revoke hook commits once more). */
     public Future<Void> commitAndClose() {
-        return onContext(() -> commit().eventually(() -> closeConsumer()));
+        return onContext(() -> commit(true).eventually(() -> closeConsumer()));
     }
 
     /** Abrupt stop: leave the group without committing anything more (a crash, as far as offsets go). */
@@ -464,6 +612,7 @@ public final class IntakeVerticle extends VerticleBase {
     }
 
     private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+        if (context == null) return Future.succeededFuture(); // never deployed (a start that failed or was stopped early)
         Promise<T> p = Promise.promise();
         context.runOnContext(v -> action.get().onComplete(p));
         return p.future();

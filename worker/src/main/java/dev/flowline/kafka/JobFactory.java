@@ -104,7 +104,12 @@ public final class JobFactory {
     }
 
     private Sampler sampler(SamplerSpec spec, ModelInfo info, int label) throws InvalidJobException {
-        if (spec.getGuidanceScale() != 1.0) {
+        double w = spec.getGuidanceScale();
+        if (w > limits.maxGuidanceScale()) { // NaN and negative values are the sampling library's to reject
+            throw InvalidJobException.field("sampler.guidanceScale", "must be in [0, " + limits.maxGuidanceScale()
+                    + "] (limits.maxGuidanceScale; 1 = no guidance), got " + w);
+        }
+        if (w != 1.0) {
             if (label == VelocityField.NO_LABEL) {
                 throw InvalidJobException.field("sampler.guidanceScale", "guidance needs a class label (conditioning.classLabel)");
             }

@@ -40,9 +40,13 @@ final class KafkaPreflight {
         }
     }
 
+    /** How often a worker waiting for its broker says so (the first time at once). */
+    static final Duration WAITING_NOTICE_INTERVAL = Duration.ofSeconds(30);
+
     static void check(KafkaOptions kafka, TopicOptions topics, String clientId, Duration timeout) {
         List<String> names = topics.allTopics();
         try (Admin admin = Admin.create(KafkaClients.admin(kafka, clientId))) {
+            awaitBroker(admin, kafka, timeout);
             var described = admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis())
                     .includeAuthorizedOperations(true));
             List<String> missing = new ArrayList<>();
@@ -76,6 +80,41 @@ final class KafkaPreflight {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaAccessException("interrupted while checking Kafka access", e);
+        }
+    }
+
+    /**
+     * Waits until a broker answers, saying so once at once and then every {@link #WAITING_NOTICE_INTERVAL}: a worker
+     * started before its broker (or during an outage) waits instead of failing. Interrupting the thread (the stop hook
+     * of {@code flowline-worker run} does on SIGTERM) ends the wait with a {@link KafkaAccessException}. Answers other
+     * than "no broker" (authentication, authorization) are left to the topic checks, which name them.
+     */
+    private static void awaitBroker(Admin admin, KafkaOptions kafka, Duration attempt) throws InterruptedException {
+        long start = System.nanoTime();
+        long lastNotice = Long.MIN_VALUE;
+        int attemptMs = (int) Math.max(1000, Math.min(attempt.toMillis(), 5000));
+        while (true) {
+            try {
+                admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs(attemptMs))
+                        .clusterId().get(attemptMs + 2_000L, TimeUnit.MILLISECONDS);
+                if (lastNotice != Long.MIN_VALUE) {
+                    log.info("Kafka broker at {} answered after {} s", kafka.bootstrapServers(), (System.nanoTime() - start) / 1_000_000_000L);
+                }
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)) return;
+            } catch (TimeoutException e) {
+                // no answer within the attempt: keep waiting
+            }
+            long now = System.nanoTime();
+            if (lastNotice == Long.MIN_VALUE) {
+                log.info("waiting for the Kafka broker at {} (no answer yet; SIGTERM or Ctrl-C stops the worker)", kafka.bootstrapServers());
+                lastNotice = now;
+            } else if (now - lastNotice >= WAITING_NOTICE_INTERVAL.toNanos()) {
+                log.info("still waiting for the Kafka broker at {} ({} s)", kafka.bootstrapServers(), (now - start) / 1_000_000_000L);
+                lastNotice = now;
+            }
+            if (Thread.interrupted()) throw new InterruptedException();
         }
     }
 

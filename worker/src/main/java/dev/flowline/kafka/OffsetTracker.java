@@ -1,7 +1,9 @@
 package dev.flowline.kafka;
 
+import dev.flowline.kafka.offsets.PartitionProgress;
 import org.apache.kafka.common.TopicPartition;
 
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,12 +23,26 @@ import java.util.TreeSet;
  * <p>Each assignment of a partition gets a new generation. Completions carry the generation of the assignment
  * their record was received in, so a completion that arrives after the partition was revoked (and perhaps
  * assigned again) cannot mark a record of the new assignment done.
+ *
+ * <p>Beyond the commit offset, each partition knows which records are done and how many deliveries of each unfinished
+ * record were started ({@link #progress}); the intake commits that as metadata ({@code offsets.ProgressCodec}) and
+ * the next owner passes it to {@link #assign(TopicPartition, PartitionProgress)}: records the previous owners
+ * finished are skipped ({@link #received} answers false), and delivery counts carry over.
  */
 public final class OffsetTracker {
 
-    /** Done offsets above the watermark are not recorded in commit metadata: after a crash they are redelivered. */
+    /** Most offsets after the commit offset that {@link #progress} describes (the codec keeps fewer anyway). */
+    static final int MAX_PROGRESS_SPAN = 1 << 16;
+
     private static final class PartitionState {
         final long generation;
+        /** What earlier owners recorded beyond the committed offset this assignment started from. */
+        final PartitionProgress inherited;
+        /** Unfinished offsets whose delivery this assignment started (one more than {@code inherited} counts). */
+        final java.util.HashSet<Long> attempted = new java.util.HashSet<>();
+        /** Bumped on every change the commit metadata would show; {@code committedVersion} is the last one committed. */
+        long version;
+        long committedVersion;
         /** Received and not yet done, ascending. Invariant: every element <= highestReceived. */
         final TreeSet<Long> unfinished = new TreeSet<>();
         /** Unfinished records on their way to done by themselves (admitted, or being dead-lettered). Subset of unfinished. */
@@ -36,13 +52,19 @@ public final class OffsetTracker {
         /** Last offset committed (the "next offset to read" form), -1 when nothing was committed in this assignment. */
         long committed = -1;
 
-        PartitionState(long generation) {
+        PartitionState(long generation, PartitionProgress inherited) {
             this.generation = generation;
+            this.inherited = inherited;
         }
 
         long commitOffset() {
             if (!unfinished.isEmpty()) return unfinished.first();
+            if (highestReceived < 0) return inherited == null ? -1 : inherited.base();
             return highestReceived + 1;
+        }
+
+        boolean inheritedDone(long offset) {
+            return inherited != null && inherited.isDone(offset);
         }
     }
 
@@ -57,7 +79,15 @@ public final class OffsetTracker {
 
     /** Starts tracking a partition and returns its generation; a partition already assigned keeps its state. */
     public long assign(TopicPartition tp) {
-        return partitions.computeIfAbsent(tp, k -> new PartitionState(nextGeneration++)).generation;
+        return assign(tp, null);
+    }
+
+    /**
+     * As {@link #assign(TopicPartition)}, with what earlier owners recorded beyond the committed offset (null: nothing);
+     * its base must be the offset the consumer starts from.
+     */
+    public long assign(TopicPartition tp, PartitionProgress inherited) {
+        return partitions.computeIfAbsent(tp, k -> new PartitionState(nextGeneration++, inherited)).generation;
     }
 
     /** Forgets a partition (revoked or lost); later completions of its records are ignored. */
@@ -85,14 +115,30 @@ public final class OffsetTracker {
     }
 
     /**
-     * Records a received record; it stays unfinished until {@link #done}.
+     * Records a received record; it stays unfinished until {@link #done}. False when an earlier owner finished it (the
+     * commit metadata said so): it counts as done at once and must not run again.
      *
      * @throws IllegalStateException when the partition is not assigned
      */
-    public void received(TopicPartition tp, long offset) {
+    public boolean received(TopicPartition tp, long offset) {
         PartitionState s = state(tp);
-        s.unfinished.add(offset);
         if (offset > s.highestReceived) s.highestReceived = offset;
+        if (s.inheritedDone(offset)) return false;
+        s.unfinished.add(offset);
+        s.version++;
+        return true;
+    }
+
+    /** Deliveries of an unfinished record that earlier owners started and did not finish (0 when none recorded). */
+    public int earlierDeliveries(TopicPartition tp, long offset) {
+        PartitionState s = partitions.get(tp);
+        return s == null || s.inherited == null ? 0 : s.inherited.attempts(offset);
+    }
+
+    /** Notes that this assignment starts a delivery of the record (the next owner will count one more). */
+    public void attempted(TopicPartition tp, long generation, long offset) {
+        PartitionState s = partitions.get(tp);
+        if (s != null && s.generation == generation && s.unfinished.contains(offset) && s.attempted.add(offset)) s.version++;
     }
 
     /**
@@ -103,7 +149,10 @@ public final class OffsetTracker {
         PartitionState s = partitions.get(tp);
         if (s == null || s.generation != generation) return false;
         s.inProgress.remove(offset);
-        return s.unfinished.remove(offset);
+        s.attempted.remove(offset);
+        if (!s.unfinished.remove(offset)) return false;
+        s.version++;
+        return true;
     }
 
     /**
@@ -114,6 +163,19 @@ public final class OffsetTracker {
     public void started(TopicPartition tp, long generation, long offset) {
         PartitionState s = partitions.get(tp);
         if (s != null && s.generation == generation && s.unfinished.contains(offset)) s.inProgress.add(offset);
+    }
+
+    /** Takes back {@link #attempted}: the job did not start after all (the scheduler was full). */
+    public void unattempted(TopicPartition tp, long generation, long offset) {
+        PartitionState s = partitions.get(tp);
+        if (s != null && s.generation == generation && s.attempted.remove(offset)) s.version++;
+    }
+
+    /** Records in progress over all partitions. */
+    public int inProgress() {
+        int n = 0;
+        for (PartitionState s : partitions.values()) n += s.inProgress.size();
+        return n;
     }
 
     /** Records of the partition in progress (see {@link #started}). */
@@ -181,6 +243,73 @@ public final class OffsetTracker {
     public void committed(TopicPartition tp, long offset) {
         PartitionState s = partitions.get(tp);
         if (s != null && offset > s.committed) s.committed = offset;
+    }
+
+    /** A commit to make: the offset and what the metadata records beyond it, at a version of the partition's state. */
+    public record Commit(long offset, PartitionProgress progress, long version) {}
+
+    /**
+     * Commits to make: every assigned partition whose commit offset moved or whose progress changed since its last
+     * commit. {@code clean}: the deliveries this assignment started are not counted (a graceful revoke or shutdown
+     * abandons them; they did not crash anything).
+     */
+    public Map<TopicPartition, Commit> commits(boolean clean) {
+        return commits(partitions.keySet(), clean);
+    }
+
+    public Map<TopicPartition, Commit> commits(Set<TopicPartition> which, boolean clean) {
+        Map<TopicPartition, Commit> out = new HashMap<>();
+        for (TopicPartition tp : which) {
+            PartitionState s = partitions.get(tp);
+            if (s == null) continue;
+            long c = s.commitOffset();
+            if (c < 0) continue;
+            if (c > s.committed || s.version > s.committedVersion || clean) out.put(tp, new Commit(c, progress(s, c, clean), s.version));
+        }
+        return out;
+    }
+
+    /** Notes a successful commit made from {@link #commits}. */
+    public void committed(TopicPartition tp, Commit commit) {
+        PartitionState s = partitions.get(tp);
+        if (s == null) return;
+        if (commit.offset() > s.committed) s.committed = commit.offset();
+        if (commit.version() > s.committedVersion) s.committedVersion = commit.version();
+    }
+
+    /** What the metadata of a commit at {@code base} records for the partition (see {@link #commits}). */
+    public PartitionProgress progress(TopicPartition tp, boolean clean) {
+        PartitionState s = state(tp);
+        return progress(s, Math.max(0, s.commitOffset()), clean);
+    }
+
+    private static PartitionProgress progress(PartitionState s, long base, boolean clean) {
+        BitSet done = new BitSet();
+        long limit = base + MAX_PROGRESS_SPAN;
+        // received offsets above the base that are not unfinished are done (or were never delivered: gaps)
+        long receivedTop = Math.min(s.highestReceived, limit);
+        for (long o = base + 1; o <= receivedTop; o++) {
+            if (!s.unfinished.contains(o)) done.set((int) (o - base - 1));
+        }
+        Map<Long, Integer> attempts = new HashMap<>();
+        if (s.inherited != null) {
+            // what earlier owners finished and this one has not received yet
+            BitSet inh = s.inherited.doneAbove();
+            long shift = s.inherited.base() + 1;
+            for (int i = inh.nextSetBit(0); i >= 0; i = inh.nextSetBit(i + 1)) {
+                long o = shift + i;
+                if (o > limit) break;
+                if (o > s.highestReceived && o > base) done.set((int) (o - base - 1));
+            }
+            s.inherited.attempts().forEach((o, n) -> {
+                if (o > s.highestReceived && o >= base) attempts.put(o, n);
+            });
+        }
+        for (long o : s.unfinished) {
+            int n = (s.inherited == null ? 0 : s.inherited.attempts(o)) + (!clean && s.attempted.contains(o) ? 1 : 0);
+            if (n > 0) attempts.put(o, n);
+        }
+        return new PartitionProgress(base, done, attempts);
     }
 
     /** Whether every received record of these partitions is done. */

@@ -24,15 +24,27 @@ public final class OutputPublisher {
 
     private final Vertx vertx;
     private final KafkaProducer<String, byte[]> producer;
+    /** A simulated crash: nothing more leaves this worker. */
+    private volatile boolean killed;
 
     public OutputPublisher(Vertx vertx, Map<String, Object> producerProps) {
+        this(vertx, KafkaProducer.create(vertx, KafkaClients.asStrings(producerProps)));
+    }
+
+    /** Over any Kafka producer (the component tests use Kafka's {@code MockProducer}). */
+    public OutputPublisher(Vertx vertx, org.apache.kafka.clients.producer.Producer<String, byte[]> producer) {
+        this(vertx, KafkaProducer.create(vertx, producer));
+    }
+
+    private OutputPublisher(Vertx vertx, KafkaProducer<String, byte[]> producer) {
         this.vertx = vertx;
-        this.producer = KafkaProducer.create(vertx, KafkaClients.asStrings(producerProps));
+        this.producer = producer;
         this.producer.exceptionHandler(e -> log.warn("producer error: {}", e.toString()));
     }
 
     /** One attempt (the Kafka client itself retries until delivery.timeout.ms). */
     public Future<RecordMetadata> send(String topic, String key, byte[] value) {
+        if (killed) return Future.failedFuture(new IllegalStateException("worker killed: nothing more is sent"));
         return producer.send(KafkaProducerRecord.create(topic, key, value));
     }
 
@@ -50,13 +62,22 @@ public final class OutputPublisher {
         send(topic, key, value).onComplete(ar -> {
             if (ar.succeeded()) {
                 p.complete(ar.result());
-            } else if (ar.cause() instanceof RecordTooLargeException || !stillWanted.getAsBoolean()) {
+            } else if (ar.cause() instanceof RecordTooLargeException || !stillWanted.getAsBoolean() || killed) {
                 p.fail(ar.cause());
             } else {
                 log.warn("send to {} (key {}) failed, retrying in {} ms: {}", topic, key, backoff, ar.cause().toString());
                 vertx.setTimer(backoff, t -> attempt(topic, key, value, stillWanted, Math.min(MAX_BACKOFF_MS, backoff * 2), p));
             }
         });
+    }
+
+    /** Sends nothing more, from now on (an abrupt stop: as far as Kafka can tell, the process died). */
+    public void kill() {
+        killed = true;
+    }
+
+    public boolean killed() {
+        return killed;
     }
 
     public Future<Void> flush() {

@@ -40,7 +40,7 @@ public final class RequestDecoder {
             return invalid(ref, value, Rejection.of(e.reason().errorCode(), e, null));
         }
         try {
-            return jobs.create(req, ref);
+            return jobs.create(req, ref).withValue(value);
         } catch (InvalidJobException e) {
             return invalid(ref, value, Rejection.of(e.errorCode(), e, req.getJobId()));
         } catch (RuntimeException e) {

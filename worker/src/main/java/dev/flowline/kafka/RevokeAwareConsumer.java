@@ -37,7 +37,17 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
 
         /** The partitions were lost (no commit is possible any more). */
         void lost(Set<TopicPartition> partitions);
+
+        /**
+         * The partitions were assigned; {@code committed} holds the group's committed offset and metadata of each
+         * (absent: none), read before any of their records is returned, so the hook can prepare what earlier owners
+         * recorded. Called before the wrapper's own assigned handler is dispatched.
+         */
+        default void assigned(Map<TopicPartition, OffsetAndMetadata> committed) {}
     }
+
+    /** How long the assignment callback waits for the committed offsets; on timeout, no metadata is used. */
+    private static final Duration COMMITTED_TIMEOUT = Duration.ofSeconds(10);
 
     private final RevokeHook hook;
 
@@ -48,7 +58,7 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
 
     @Override
     public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
-        super.subscribe(topics, new HookedListener(listener));
+        super.subscribe(topics, new HookedListener(this, hook, listener));
     }
 
     @Override
@@ -72,10 +82,18 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
         return owned;
     }
 
-    private final class HookedListener implements ConsumerRebalanceListener {
+    /**
+     * The rebalance listener that runs the hook on the consumer's thread; usable around any {@code Consumer} (the
+     * component tests put it around Kafka's {@code MockConsumer}).
+     */
+    static final class HookedListener implements ConsumerRebalanceListener {
+        private final org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
+        private final RevokeHook hook;
         private final ConsumerRebalanceListener delegate;
 
-        HookedListener(ConsumerRebalanceListener delegate) {
+        HookedListener(org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer, RevokeHook hook, ConsumerRebalanceListener delegate) {
+            this.consumer = consumer;
+            this.hook = hook;
             this.delegate = delegate;
         }
 
@@ -86,7 +104,7 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
                     Map<TopicPartition, OffsetAndMetadata> offsets = hook.revoking(Set.copyOf(partitions));
                     if (!offsets.isEmpty()) {
                         // still owned here: the callback runs before the hand-over
-                        RevokeAwareConsumer.super.commitSync(offsets);
+                        consumer.commitSync(offsets);
                         log.debug("committed {} on revoke", offsets);
                     }
                 } catch (RuntimeException e) {
@@ -110,6 +128,23 @@ final class RevokeAwareConsumer extends KafkaConsumer<String, byte[]> {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+                try {
+                    Map<TopicPartition, OffsetAndMetadata> c = consumer.committed(Set.copyOf(partitions), COMMITTED_TIMEOUT);
+                    committed = new HashMap<>();
+                    for (Map.Entry<TopicPartition, OffsetAndMetadata> e : c.entrySet()) {
+                        if (e.getValue() != null) committed.put(e.getKey(), e.getValue());
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("reading the committed offsets of {} failed (earlier owners' progress is not used): {}", partitions, e.toString());
+                }
+                try {
+                    hook.assigned(committed);
+                } catch (RuntimeException e) {
+                    log.warn("handling the assignment of {} failed: {}", partitions, e.toString());
+                }
+            }
             delegate.onPartitionsAssigned(partitions);
         }
     }

@@ -34,7 +34,8 @@ import java.util.Set;
 public final class ManifestReader {
     static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    private static final Set<String> TOP_LEVEL = Set.of("name", "version", "description", "engine", "file",
+    /** Every top-level key; README.md's manifest reference documents each (ManifestReaderTest checks). */
+    static final Set<String> TOP_LEVEL = Set.of("name", "version", "description", "engine", "file",
             "alternatives", "inputs", "output", "labelType", "sampleShape", "valueRange", "image", "time",
             "conditioning", "defaultSampler", "schedules", "solvers", "batchSizeHint", "evaluation");
 

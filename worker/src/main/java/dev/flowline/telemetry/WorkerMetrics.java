@@ -86,6 +86,16 @@ public final class WorkerMetrics {
     }
 
     /** Partitions taken from this worker by a rebalance ({@code revoked}) or a lost membership ({@code lost}). */
+    /** A record an earlier owner of its partition finished (commit metadata), skipped instead of run again. */
+    public void recordSkipped() {
+        Counter.builder("flowline.records.skipped").description("Job records skipped because an earlier owner finished them (commit metadata)")
+                .register(registry).increment();
+    }
+
+    public double recordsSkipped() {
+        return registry.find("flowline.records.skipped").counters().stream().mapToDouble(Counter::count).sum();
+    }
+
     public void partitionsRemoved(String how, int count) {
         Counter.builder("flowline.partitions.removed").description("Jobs partitions revoked from or lost by this worker")
                 .tag("how", how).register(registry).increment(count);

@@ -73,4 +73,38 @@ class ModelsCommandTest {
         assertThat(grid[4]).isEqualTo(1.0);
         for (int i = 1; i < grid.length; i++) assertThat(grid[i]).isGreaterThan(grid[i - 1]);
     }
+
+    private static int runWithErr(StringWriter err, String... args) {
+        CommandLine cl = WorkerMain.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    @Test
+    void anUnknownModelPrintsOneLineAndExitsWithTheUsageCode(@TempDir Path dir) throws Exception {
+        copyFixture(dir);
+        StringWriter err = new StringWriter();
+        int code = runWithErr(err, "models", "describe", "nosuch", "--no-builtin", "--models-dir", dir.toString());
+        assertThat(code).isEqualTo(CliErrors.USAGE);
+        assertThat(err.toString()).contains("nosuch").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(err.toString().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    void anUnknownSolverPrintsOneLineAndVerboseAddsTheStackTrace(@TempDir Path dir) throws Exception {
+        copyFixture(dir);
+        StringWriter err = new StringWriter();
+        int code = runWithErr(err, "models", "sample", "tiny", "--no-builtin", "--models-dir", dir.toString(),
+                "--solver", "foo", "--out", dir.resolve("g.png").toString());
+        assertThat(code).isEqualTo(CliErrors.USAGE);
+        assertThat(err.toString()).contains("foo").doesNotContain("\tat ");
+        assertThat(err.toString().strip().lines()).hasSize(1);
+
+        StringWriter verbose = new StringWriter();
+        int again = runWithErr(verbose, "models", "sample", "tiny", "--no-builtin", "--models-dir", dir.toString(),
+                "--solver", "foo", "--out", dir.resolve("g.png").toString(), "--verbose");
+        assertThat(again).isEqualTo(CliErrors.USAGE);
+        assertThat(verbose.toString()).contains("\tat ");
+    }
 }

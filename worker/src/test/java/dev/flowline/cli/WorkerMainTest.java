@@ -89,4 +89,38 @@ class WorkerMainTest {
             p.destroyForcibly();
         }
     }
+
+    /** No broker: the worker says once that it waits for it, and a SIGTERM during that wait exits 0 without a trace. */
+    @Test
+    void sigtermWhileWaitingForAnUnreachableBrokerStopsCleanly(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("worker.yaml");
+        Files.writeString(cfg, """
+                worker: {id: cli-nobroker, drainTimeoutMs: 2000}
+                kafka: {bootstrapServers: "127.0.0.1:1"}
+                models: {builtin: false}
+                http: {port: 0}
+                """);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path")));
+        if (Runtime.version().feature() >= 23) cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        cmd.addAll(List.of(WorkerMain.class.getName(), "run", "--config", cfg.toString()));
+        Path log = dir.resolve("worker.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(log).contains("waiting for the Kafka broker at 127.0.0.1:1")) {
+                assertThat(p.isAlive()).as("worker running; log:\n%s", Files.readString(log)).isTrue();
+                assertThat(System.nanoTime()).as("waiting message in time; log:\n%s", Files.readString(log)).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String out = Files.readString(log);
+            assertThat(p.exitValue()).as("exit code; log:\n%s", out).isZero();
+            assertThat(out).contains("stopped before the worker finished starting").doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(out.lines().filter(l -> l.contains("waiting for the Kafka broker")).count()).as("said once").isEqualTo(1);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }

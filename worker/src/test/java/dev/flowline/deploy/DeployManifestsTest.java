@@ -75,6 +75,7 @@ class DeployManifestsTest {
     /** FLOWLINE_* variables that are not configuration keys, each with the file that reads it. Keep this short. */
     private static final Map<String, String> NON_CONFIG_VARIABLES = Map.of(
             "FLOWLINE_LOG_LEVEL", "worker/src/main/resources/logback.xml",
+            "FLOWLINE_LOG_KAFKA_FILE", "worker/src/main/resources/logback.xml",
             "FLOWLINE_JAVA_OPTS", "bin/flowline-worker");
 
     /** A variable name, or in prose a family of them: {@code FLOWLINE_KAFKA_*}, {@code FLOWLINE_KAFKA_PROPERTIES_<KEY>}. */
@@ -316,6 +317,19 @@ class DeployManifestsTest {
             assertThat(context).as("build context").isEqualTo(ROOT);
             assertThat(context.resolve(svc.path("build").path("dockerfile").asText())).exists();
         }
+    }
+
+    /** One Kafka version everywhere: the POM's kafka.version (read back from kafka-clients) is the broker image's tag. */
+    @Test
+    void everyComposeKafkaImageIsTheKafkaVersionOfTheBuild() throws IOException {
+        String version = org.apache.kafka.common.utils.AppInfoParser.getVersion();
+        List<String> images = new ArrayList<>();
+        single(COMPOSE).path("services").forEach(svc -> {
+            String image = svc.path("image").asText();
+            if (image.startsWith("apache/kafka")) images.add(image);
+        });
+        assertThat(images).isNotEmpty().allSatisfy(i -> assertThat(i).isEqualTo("apache/kafka:" + version));
+        assertThat(Files.readString(DEPLOY.resolve("README.md"))).contains("apache/kafka:" + version).doesNotContainPattern("apache/kafka:(?!" + java.util.regex.Pattern.quote(version) + ")");
     }
 
     @Test

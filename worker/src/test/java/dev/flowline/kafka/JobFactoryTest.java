@@ -154,6 +154,29 @@ class JobFactoryTest {
         assertThat(v.job().samples().get(0).rowsNeeded()).as("conditional and unconditional rows").isEqualTo(2);
     }
 
+    @Test
+    void aGuidanceScaleAboveTheLimitIsRejectedUpFrontNamingTheFieldAndTheBound() {
+        GenerationRequest huge = with(b -> b.setConditioning(Conditioning.newBuilder().setClassLabel(1).build())
+                .setSampler(SamplerSpec.newBuilder().setSolver("rk4").setSteps(4).setGuidanceScale(1e300).build()));
+        assertField(huge, "sampler.guidanceScale");
+        assertThatThrownBy(() -> factory.create(huge, REF)).hasMessageContaining("[0, 20.0]").hasMessageContaining("1.0E300");
+        GenerationRequest atLimit = with(b -> b.setConditioning(Conditioning.newBuilder().setClassLabel(1).build())
+                .setSampler(SamplerSpec.newBuilder().setSolver("rk4").setSteps(4).setGuidanceScale(20.0).build()));
+        org.assertj.core.api.Assertions.assertThatCode(() -> factory.create(atLimit, REF)).doesNotThrowAnyException();
+        GenerationRequest negative = with(b -> b.setConditioning(Conditioning.newBuilder().setClassLabel(1).build())
+                .setSampler(SamplerSpec.newBuilder().setSolver("rk4").setSteps(4).setGuidanceScale(-1.0).build()));
+        assertField(negative, "sampler.guidanceScale");
+    }
+
+    @Test
+    void theDecoderKeepsTheOriginalBytesWithTheJobSoALateRejectionCanDeadLetterThem() {
+        var codec = dev.flowline.schema.MessageCodec.standard();
+        byte[] bytes = codec.encode(req().build());
+        Decoded d = new RequestDecoder(codec, factory, "w", 1_000_000).decode(REF, bytes);
+        assertThat(d).isInstanceOf(Decoded.Valid.class);
+        assertThat(((Decoded.Valid) d).value()).isEqualTo(bytes);
+    }
+
     private void assertField(GenerationRequest r, String field) {
         assertThatThrownBy(() -> factory.create(r, REF))
                 .isInstanceOf(InvalidJobException.class)

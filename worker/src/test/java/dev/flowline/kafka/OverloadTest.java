@@ -51,7 +51,7 @@ class OverloadTest {
             WorkerConfig cfg = kit.config("w-overload");
             int capacity = 32;
             cfg = cfg.withBatching(cfg.batching().withMaxJobsInFlight(capacity))
-                    .withKafka(cfg.kafka().withMaxOutstandingPerPartition(16));
+                    .withKafka(cfg.kafka().withMaxOutstandingPerPartition(16).withMaxDeliveries(Integer.getInteger("flowline.overload.maxDeliveries", 5)));
             Runtime rt = Runtime.getRuntime();
             AtomicInteger maxInFlight = new AtomicInteger();
             AtomicInteger maxPaused = new AtomicInteger();

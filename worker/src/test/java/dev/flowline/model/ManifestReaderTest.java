@@ -199,4 +199,14 @@ class ManifestReaderTest {
         assertThat(m.conditional()).isFalse();
         assertThat(m.info().classNames()).isEqualTo(List.of());
     }
+
+    @Test
+    void theReadmeManifestReferenceDocumentsEveryTopLevelKey() throws IOException {
+        String readme = Files.readString(java.nio.file.Path.of("../README.md"));
+        int from = readme.indexOf("### Manifest reference");
+        assertThat(from).as("README has a manifest reference").isPositive();
+        String table = readme.substring(from, readme.indexOf("\n\n", readme.indexOf("| field |", from)));
+        for (String key : ManifestReader.TOP_LEVEL) assertThat(table).as("README documents manifest key " + key).contains("| `" + key + "` |");
+        assertThat(table).contains("`r`").contains("bespoke");
+    }
 }

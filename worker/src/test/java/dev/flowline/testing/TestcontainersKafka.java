@@ -4,7 +4,11 @@ import org.testcontainers.kafka.KafkaContainer;
 
 /** Kafka in Docker (apache/kafka image), used by {@link KafkaBrokerExtension} only when Docker answers. */
 final class TestcontainersKafka {
-    static final String IMAGE = "apache/kafka:4.1.0";
+    /**
+     * The broker image of the Kafka version the build uses: the version is set once, in the parent POM's
+     * {@code kafka.version}, and read back here from the kafka-clients jar on the class path.
+     */
+    static final String IMAGE = "apache/kafka:" + org.apache.kafka.common.utils.AppInfoParser.getVersion();
 
     private TestcontainersKafka() {}
 
