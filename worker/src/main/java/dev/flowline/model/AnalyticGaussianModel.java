@@ -96,17 +96,14 @@ public final class AnalyticGaussianModel implements VelocityModel {
         int dim = info.dim();
         double s2 = (double) std * std;
         boolean conditional = info.numClasses() > 0;
-        float[] v = new float[dim];
         for (int row = 0; row < rows; row++) {
             double t0 = t[row], t1 = r[row];
+            float[] mu = meanRef(conditional ? labels[row] : -1);
             int base = row * dim;
             if (t1 == t0) {
-                velocity(1, java.util.Arrays.copyOfRange(x, base, base + dim), new float[] {t[row]},
-                        new int[] {labels == null ? -1 : labels[row]}, v);
-                System.arraycopy(v, 0, out, base, dim);
+                instantaneous(x, base, t0, mu, s2, out);
                 continue;
             }
-            float[] mu = meanRef(conditional ? labels[row] : -1);
             double sigma0 = Math.sqrt((1 - t0) * (1 - t0) + t0 * t0 * s2);
             double sigma1 = Math.sqrt((1 - t1) * (1 - t1) + t1 * t1 * s2);
             for (int i = 0; i < dim; i++) {
@@ -125,17 +122,19 @@ public final class AnalyticGaussianModel implements VelocityModel {
         double s2 = (double) std * std;
         boolean conditional = info.numClasses() > 0;
         for (int r = 0; r < rows; r++) {
-            double tr = t[r];
-            float[] mu = meanRef(conditional ? labels[r] : -1);
-            double sigma2 = (1 - tr) * (1 - tr) + tr * tr * s2;
-            double a = (tr * s2 - (1 - tr)) / sigma2;
-            int base = r * dim;
-            for (int i = 0; i < dim; i++) {
-                out[base + i] = (float) (mu[i] + a * (x[base + i] - tr * mu[i]));
-            }
+            instantaneous(x, r * dim, t[r], meanRef(conditional ? labels[r] : -1), s2, out);
         }
         if (deadline != 0) {
             while (System.nanoTime() - deadline < 0) Thread.onSpinWait();
+        }
+    }
+
+    /** The exact velocity v(x, t) of one row starting at {@code base}, written to {@code out} at the same place. */
+    private void instantaneous(float[] x, int base, double t, float[] mu, double s2, float[] out) {
+        double sigma2 = (1 - t) * (1 - t) + t * t * s2;
+        double a = (t * s2 - (1 - t)) / sigma2;
+        for (int i = 0; i < mu.length; i++) {
+            out[base + i] = (float) (mu[i] + a * (x[base + i] - t * mu[i]));
         }
     }
 

@@ -56,8 +56,7 @@ public record BespokeSolver(String name, ButcherTableau base, int steps, double[
         double[] grid = TimeGrids.uniform(steps);
         for (int k = 0; k < steps; k++) {
             for (int i = 0; i < base.stages(); i++) {
-                double c = base.c(i);
-                t[k * base.stages() + i] = c == 1 ? grid[k + 1] : grid[k] + c * (grid[k + 1] - grid[k]);
+                t[k * base.stages() + i] = RungeKuttaStages.stageTime(base, i, grid[k], grid[k + 1]);
             }
         }
         Arrays.fill(dt, 1.0);

@@ -38,6 +38,11 @@ final class RungeKuttaStages {
      * rather than on the rounding of {@code t0 + h}.
      */
     double stageTime(int i, double t0, double t1) {
+        return stageTime(tableau, i, t0, t1);
+    }
+
+    /** {@link #stageTime(int, double, double)} of any tableau: also what a Bespoke solver's identity numbers must equal. */
+    static double stageTime(ButcherTableau tableau, int i, double t0, double t1) {
         double c = tableau.c(i);
         return c == 1 ? t1 : t0 + c * (t1 - t0);
     }
