@@ -49,6 +49,11 @@ def parse_args():
     p.add_argument("--patience", type=int, default=2)
     p.add_argument("--min-improvement", type=float, default=0.0005)
     p.add_argument("--export-only", action="store_true", help="export the last checkpoint's EMA weights")
+    p.add_argument("--init-from", help="continue from exported weights (a model.pt of this architecture) with a fresh "
+                                       "optimiser, when the checkpoint with the optimiser state is gone")
+    p.add_argument("--start-epoch", type=int, default=0,
+                   help="epochs the --init-from weights were trained for: epochs are numbered on from it and "
+                        "--epochs counts the total")
     return p.parse_args()
 
 
@@ -104,11 +109,18 @@ def main():
     xtr, ytr = tdm.load_split(args.data, "train")
     xte, yte = tdm.load_split(args.data, "t10k")
     steps_per_epoch = len(xtr) // args.batch
-    total_steps = args.epochs * steps_per_epoch
+    total_steps = (args.epochs - args.start_epoch) * steps_per_epoch
     m = {"command": "/usr/bin/python3 worker/src/main/python/train_flow.py " + " ".join(sys.argv[1:]),
          "args": vars(args), "epochs": [], "seconds": 0.0, "loads": [], "stepsDone": 0, "stopped": None,
          "params": tdm.count_params(model)}
     step, perm = 0, torch.randperm(len(xtr), generator=g)
+    if args.init_from and not ckpt.exists():
+        # A traced module keeps the nn.Module's parameter names, so its state dict loads straight back.
+        weights = torch.jit.load(args.init_from).state_dict()
+        model.load_state_dict(weights); ema.load_state_dict(weights)
+        m["initFrom"] = {"path": args.init_from, "startEpoch": args.start_epoch,
+                         "heldOutLoss": held_out_loss(ema, xte, yte)}
+        tdm.log(f"initialised from {args.init_from}: held-out loss {m['initFrom']['heldOutLoss']:.4f}")
     if ckpt.exists():
         s = torch.load(ckpt)
         model.load_state_dict(s["model"]); ema.load_state_dict(s["ema"]); opt.load_state_dict(s["opt"])
@@ -149,7 +161,7 @@ def main():
             tdm.log(f"step {step}/{total_steps} loss {loss.item():.4f} lr {lr:.2e} "
                     f"{m['seconds'] / step:.3f} s/step load {m['loads'][-1]:.1f}")
         if step % steps_per_epoch == 0:
-            epoch = step // steps_per_epoch
+            epoch = args.start_epoch + step // steps_per_epoch
             ho = held_out_loss(ema, xte, yte)
             m["epochs"].append({"epoch": epoch, "step": step, "heldOutLoss": ho, "trainLoss": loss.item(),
                                 "minutes": m["seconds"] / 60})

@@ -172,18 +172,22 @@ class MalformedMessageTest {
         assertThat(e).hasMessageContaining("union branch index 3 out of range [0, 2) in field conditioning");
     }
 
-    /** The request ends with outputFormat (enum index), progress (boolean), metadata (here an empty map). */
+    /**
+     * The request ends with outputFormat (enum index), progress (boolean), previewEvery and initImage (here null
+     * union branches) and metadata (here an empty map).
+     */
     @Test
     void anEnumIndexOutOfRangeOrABooleanOtherThan0Or1IsCorrupt() {
-        GenerationRequest request = GenerationRequest.newBuilder(Samples.fullRequest()).setMetadata(java.util.Map.of()).build();
+        GenerationRequest request = GenerationRequest.newBuilder(Samples.fullRequest()).setPreviewEvery(null).setInitImage(null)
+                .setMetadata(java.util.Map.of()).build();
         byte[] valid = codec.encode(request);
         int n = valid.length;
-        assertThat(Arrays.copyOfRange(valid, n - 3, n)).containsExactly(2, 1, 0);
+        assertThat(Arrays.copyOfRange(valid, n - 5, n)).containsExactly(2, 1, 0, 0, 0);
 
         byte[] badEnum = valid.clone();
-        badEnum[n - 3] = 8;
+        badEnum[n - 5] = 8;
         byte[] badBoolean = valid.clone();
-        badBoolean[n - 2] = 2;
+        badBoolean[n - 4] = 2;
 
         assertThat(failure(badEnum, GenerationRequest.class))
                 .hasMessageContaining("enum symbol index 4 out of range [0, 2) in field outputFormat")

@@ -9,14 +9,18 @@ import dev.flowline.avro.ControlCommand;
 import dev.flowline.avro.DeadLetter;
 import dev.flowline.avro.GenerationRequest;
 import dev.flowline.avro.GenerationResult;
+import dev.flowline.avro.GroupCostCurve;
 import dev.flowline.avro.GuidanceInterval;
+import dev.flowline.avro.InitImage;
 import dev.flowline.avro.JobCompleted;
 import dev.flowline.avro.JobStatus;
 import dev.flowline.avro.OutputFormat;
 import dev.flowline.avro.ProgressEvent;
 import dev.flowline.avro.OutputReference;
+import dev.flowline.avro.Preview;
 import dev.flowline.avro.SampleOutput;
 import dev.flowline.avro.SamplerSpec;
+import dev.flowline.avro.SamplerUsed;
 import dev.flowline.avro.TelemetryEvent;
 import dev.flowline.avro.Timings;
 import java.nio.ByteBuffer;
@@ -78,12 +82,17 @@ final class Samples {
                         .setGuidanceInterval(GuidanceInterval.newBuilder().setStart(0.1).setEnd(0.9).build())
                         .setStochasticity(0.3)
                         .setSolverParams(ordered("rtol", 1e-4, "atol", 1e-6))
+                        .setMinSteps(4)
+                        .setMaxSteps(32)
+                        .setTier("fast")
                         .build())
                 .setSeed(-1_234_567_890_123L)
                 .setPriority(-5)
                 .setDeadline(Instant.ofEpochMilli(1_790_000_000_123L))
                 .setOutputFormat(OutputFormat.RAW_FLOAT32)
                 .setProgress(true)
+                .setPreviewEvery(4)
+                .setInitImage(InitImage.newBuilder().setData(allBytes()).setStrength(0.6).build())
                 .setMetadata(ordered("client", "demo", "ünï", "✓ 中文 🚀"))
                 .build();
     }
@@ -124,7 +133,10 @@ final class Samples {
                                 .setReference(reference("s3://b/p/mnist-cfm/job-42/2.png", 0)).build()))
                 .setTimings(Timings.newBuilder().setQueuedMs(5).setSamplingMs(1200).setTotalMs(1300).build())
                 .setNfe(48)
-                .setBatchStats(BatchStats.newBuilder().setModelCalls(24).setMeanBatchRows(17.5).setMaxBatchRows(32).build())
+                .setBatchStats(BatchStats.newBuilder().setModelCalls(24).setMeanBatchRows(17.5).setMaxBatchRows(32)
+                        .setDecodeCalls(3).build())
+                .setSamplerUsed(SamplerUsed.newBuilder().setSolver("bespoke").setSteps(2).setSchedule("bespoke-midpoint-2").build())
+                .setDedupedSamples(2)
                 .setWorkerId("worker-1")
                 .setCompletedAt(Instant.ofEpochMilli(1_790_000_001_000L))
                 .setMetadata(ordered("client", "demo"))
@@ -172,11 +184,14 @@ final class Samples {
                         .setIntervalEnd(Instant.ofEpochMilli(1_790_000_002_000L))
                         .setQueuedJobs(4)
                         .setActiveSamples(12)
+                        .setDedupedRows(-7)
                         .setGroups(List.of(
                                 BatchGroupStats.newBuilder().setGroupKey("mnist|1x28x28|f32").setModelCalls(10)
                                         .setRows(3_000_000_000L).setMaxRows(64).setModelMs(12.5).setWaitMs(0.25).build(),
                                 BatchGroupStats.newBuilder().setGroupKey("cifar").setModelCalls(1)
                                         .setRows(1).setMaxRows(1).setModelMs(0.0).setWaitMs(-0.0).build()))
+                        .setCostCurves(List.of(GroupCostCurve.newBuilder().setGroupKey("mnist|1x28x28|f32").setKind("decode")
+                                .setCostPerCallUs(3000).setCostPerRowUs(30.5).setTargetRows(96).build()))
                         .build())
                 .build();
     }
@@ -194,7 +209,8 @@ final class Samples {
     static ProgressEvent progress() {
         return ProgressEvent.newBuilder().setJobId("job-42").setWorkerId("worker-1")
                 .setTimestamp(Instant.ofEpochMilli(-1_000L)).setStep(12).setTotalSteps(24)
-                .setSamplesDone(1).setNumSamples(3).build();
+                .setSamplesDone(1).setNumSamples(3).setDecodeCalls(2)
+                .setPreview(Preview.newBuilder().setSampleIndex(1).setT(0.5).setPng(allBytes()).build()).build();
     }
 
     static DeadLetter deadLetter() {
@@ -219,6 +235,15 @@ final class Samples {
 
     static ControlCommand control() {
         return ControlCommand.newBuilder().setJobId("job-42").setAction(ControlAction.CANCEL).setReason("user asked").build();
+    }
+
+    /** Every byte value once, as a buffer. */
+    static ByteBuffer allBytes() {
+        byte[] all = new byte[256];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+        }
+        return ByteBuffer.wrap(all);
     }
 
     /** Insertion-ordered map from alternating keys and values, so JSON and failure output are stable. */

@@ -9,6 +9,7 @@ import dev.flowline.avro.OutputFormat;
 import dev.flowline.schema.MessageDecodeException.Reason;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -18,6 +19,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,9 +78,10 @@ class SchemaEvolutionTest {
         List<Schema> released = ReleasedSchemas.load().get("GenerationResult");
         Schema v1 = released.get(0);
         Schema v2 = released.get(1);
+        Schema newest = dev.flowline.avro.GenerationResult.getClassSchema(); // the codec writes the newest
         byte[] v2Bytes = codec.encode(Samples.referencedResult());
 
-        GenericRecord asV1 = new GenericDatumReader<GenericRecord>(v2, v1)
+        GenericRecord asV1 = new GenericDatumReader<GenericRecord>(newest, v1)
                 .read(null, DecoderFactory.get().binaryDecoder(v2Bytes, 10, v2Bytes.length - 10, null));
         GenericRecord sample = (GenericRecord) ((List<?>) asV1.get("outputs")).get(0);
         assertThat(sample.getSchema().getField("reference")).isNull();
@@ -85,12 +89,45 @@ class SchemaEvolutionTest {
         assertThat(((java.nio.ByteBuffer) sample.get("data")).remaining()).isZero();
 
         byte[] current = codec.encode(Samples.failedResult());
-        GenericRecord downgraded = new GenericDatumReader<GenericRecord>(v2, v1)
+        GenericRecord downgraded = new GenericDatumReader<GenericRecord>(newest, v1)
                 .read(null, DecoderFactory.get().binaryDecoder(current, 10, current.length - 10, null));
         byte[] v1Bytes = MessageCodecTest.toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(downgraded));
         dev.flowline.avro.GenerationResult decoded = codec.decode(v1Bytes, dev.flowline.avro.GenerationResult.class);
         assertThat(decoded.getOutputs()).hasSize(2).allSatisfy(o -> assertThat(o.getReference()).isNull());
         assertThat(decoded.getJobId()).isEqualTo("job-42");
+    }
+
+    /**
+     * Every released version reads what the newest writes (new fields dropped), and the current classes read what
+     * every released version writes (new fields take their defaults): for every sample of every message type.
+     */
+    @Test
+    void everyReleasedVersionReadsTheNewestAndTheNewestReadsEveryVersion() throws Exception {
+        Map<String, List<Schema>> released = ReleasedSchemas.load();
+        int pairs = 0;
+        for (Samples.Sample sample : Samples.all()) {
+            List<Schema> versions = released.get(sample.record().getSchema().getName());
+            byte[] newest = codec.encode(sample.record());
+            for (Schema old : versions.subList(0, versions.size() - 1)) {
+                Schema current = sample.record().getSchema();
+                GenericRecord asOld = new GenericDatumReader<GenericRecord>(current, old)
+                        .read(null, DecoderFactory.get().binaryDecoder(newest, 10, newest.length - 10, null));
+                byte[] oldBytes = MessageCodecTest.toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(asOld));
+
+                SpecificRecord back = codec.decode(oldBytes, sample.record().getClass());
+                for (Schema.Field field : current.getFields()) {
+                    Object value = back.get(field.pos());
+                    if (old.getField(field.name()) == null) {
+                        assertThat(value).as("%s: %s new in a later version", sample, field.name())
+                                .isEqualTo(SpecificData.get().getDefaultValue(field));
+                    } else if (field.schema().equals(old.getField(field.name()).schema())) {
+                        assertThat(value).as("%s: %s", sample, field.name()).isEqualTo(sample.record().get(field.pos()));
+                    }
+                }
+                pairs++;
+            }
+        }
+        assertThat(pairs).as("samples with an older released version").isGreaterThanOrEqualTo(10);
     }
 
     /** A symbol the reader lacks falls back to the enum's default, which OutputFormat has. */
