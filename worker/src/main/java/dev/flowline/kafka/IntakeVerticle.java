@@ -282,12 +282,14 @@ public final class IntakeVerticle extends VerticleBase {
                 }
                 if (head.seq > durableSeq) break; // its delivery is not recorded yet: wait for the commit
             }
-            if (!offer(head.job)) {
+            Admission admission = offer(head.job);
+            if (admission == Admission.REJECTED_FULL) {
                 full = true;
                 break;
             }
             queue.poll();
-            if (suspect) isolating = ref;
+            // only a suspect that runs isolates: one refused (shutdown) or dead-lettered would never end to lift it
+            if (suspect && admission == Admission.ACCEPTED) isolating = ref;
         }
         if (stopping) queue.clear();
         if (durableSeq < attemptSeq) commit(false);
@@ -299,19 +301,19 @@ public final class IntakeVerticle extends VerticleBase {
         q.seq = ++attemptSeq;
     }
 
-    /** False when the scheduler is full (the caller keeps the job); any other answer settles the record. */
-    private boolean offer(Decoded.Valid v) {
+    /** Offers a job; on REJECTED_FULL the caller keeps it, any other answer settles the record. */
+    private Admission offer(Decoded.Valid v) {
         Admission a = scheduler.offer(v.job());
         switch (a) {
             case ACCEPTED -> started(v.record());
-            case REJECTED_FULL -> { return false; }
+            case REJECTED_FULL -> { }
             case REJECTED_SHUTDOWN -> {
                 log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
             }
             case REJECTED_DUPLICATE -> deadLetterNow(v, "DUPLICATE_JOB", "a job with id '" + v.job().jobId() + "' is already running on this worker");
             case REJECTED_UNKNOWN_MODEL -> deadLetterNow(v, InvalidJobException.UNKNOWN_MODEL, "the scheduler has no model '" + v.job().model() + "'");
         }
-        return true;
+        return a;
     }
 
     /** Called by the scheduler (any thread) when it has room again. */
@@ -363,11 +365,11 @@ public final class IntakeVerticle extends VerticleBase {
         TopicPartition tp = ref.partition();
         if (!tracker.done(tp, ref.generation(), ref.offset())) return;
         if (ref.equals(isolating)) isolating = null;
+        if (limited.contains(tp) && tracker.belowResumeMark(tp)) limited.remove(tp);
         if (!queue.isEmpty() && !full && isolating == null) pump();
-        if (limited.contains(tp) && tracker.belowResumeMark(tp)) {
-            limited.remove(tp);
-            applyPauses(false);
-        }
+        // Always: the suspect that just ended may have been the only thing keeping every partition paused, and with
+        // the queue empty nothing else would resume them (seen as a stall after a worker was killed).
+        applyPauses(false);
         if (!revokes.isEmpty()) {
             for (Revoke r : List.copyOf(revokes.values())) {
                 if (r.partitions.contains(tp) && tracker.settled(r.partitions)) finishRevoke(r);
@@ -507,7 +509,7 @@ public final class IntakeVerticle extends VerticleBase {
             full = false;
             pump();
         }
-        metrics.intakeState(tracker.assigned().size(), pauses.paused(), tracker.outstanding());
+        applyPauses(false); // pauses follow the state; a no-op unless an event forgot to bring them in line
         commit(false);
     }
 

@@ -304,6 +304,27 @@ class IntakeComponentTest {
         assertThat(ProgressCodec.decode(committed(P0).metadata(), 4)).isInstanceOf(ProgressCodec.Read.Absent.class);
     }
 
+    /**
+     * The last suspect ends with nothing queued behind it: the partitions it kept paused must resume by themselves.
+     * (They did not: the intake resumed only when it had queued jobs to pump, so after a killed worker's suspects
+     * ran, a new owner could sit with every partition paused and nothing in flight.) The commit interval is an hour
+     * so the periodic reconciliation cannot be what resumes them.
+     */
+    @Test
+    void partitionsPausedForASuspectResumeWhenItEndsWithNothingQueued() throws Exception {
+        start(options().withMaxDeliveries(3).withCommitInterval(Duration.ofHours(1)));
+        String metadata = ProgressCodec.encode(new PartitionProgress(0, new BitSet(), Map.of(0L, 1)));
+        onPollThread(() -> consumer.commitSync(Map.of(P0, new OffsetAndMetadata(0, metadata))));
+        assign(P0, P1);
+        records(P0, 0, "suspect");
+        await(WAIT, "the suspect running alone", () -> scheduler.offered.size() == 1 && paused().containsAll(Set.of(P0, P1)));
+
+        finish("suspect");
+        await(WAIT, "both partitions resumed", () -> paused().isEmpty());
+        records(P1, 0, "next");
+        await(WAIT, "a new record admitted", () -> scheduler.offeredIds().contains("next"));
+    }
+
     @Test
     void theDeliveryOfAJobIsCommittedBeforeTheJobStarts() throws Exception {
         start(options().withCommitInterval(Duration.ofHours(1)));
