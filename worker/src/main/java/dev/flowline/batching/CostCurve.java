@@ -141,6 +141,26 @@ final class CostCurve {
         return Math.max(0, Math.round(meanNanos[a] + c * (rows - meanRows[a])));
     }
 
+    /** The measured bins as a least-squares line (see {@link LearnedCost}); rows aimed at are the caller's. */
+    LearnedCost model(String groupKey, String kind, int targetRows) {
+        int n = 0;
+        long total = 0;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (int b = 0; b < sizes.length; b++) {
+            if (calls[b] == 0) continue;
+            n++;
+            total += calls[b];
+            double x = meanRows[b], y = meanNanos[b] / 1e3;
+            sx += x; sy += y; sxx += x * x; sxy += x * y;
+        }
+        if (n == 0) return new LearnedCost(groupKey, kind, 0, 0, targetRows, 0);
+        double denom = n * sxx - sx * sx;
+        if (n < 2 || denom <= 1e-12) return new LearnedCost(groupKey, kind, 0, sy / Math.max(1e-9, sx), targetRows, total);
+        double perRow = Math.max(0, (n * sxy - sx * sy) / denom);
+        double perCall = Math.max(0, (sy - perRow * sx) / n);
+        return new LearnedCost(groupKey, kind, perCall, perRow, targetRows, total);
+    }
+
     List<CallCost> points() {
         List<CallCost> out = new ArrayList<>();
         for (int b = 0; b < sizes.length; b++) {

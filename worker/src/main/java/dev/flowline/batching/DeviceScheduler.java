@@ -141,6 +141,16 @@ final class DeviceScheduler implements Scheduler {
     }
 
     @Override
+    public List<LearnedCost> learnedCosts() {
+        lock.lock();
+        try {
+            return core.learnedCosts();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public java.util.Map<String, List<CallCost>> costCurves() {
         lock.lock();
         try {

@@ -60,6 +60,11 @@ public interface Scheduler extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /** The same curves as lines (per-call and per-row cost) with the call size chosen; for metrics and telemetry. */
+    default List<LearnedCost> learnedCosts() {
+        return List.of();
+    }
+
     /** Stops the device thread; jobs still in flight are abandoned. */
     @Override
     void close();

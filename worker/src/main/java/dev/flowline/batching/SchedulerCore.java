@@ -232,6 +232,17 @@ final class SchedulerCore {
         return Collections.unmodifiableMap(out);
     }
 
+    /** Each group's learned cost as a line and the call size chosen from it, without the occasional probe. */
+    List<LearnedCost> learnedCosts() {
+        List<LearnedCost> out = new ArrayList<>();
+        for (Group g : groups.values()) {
+            int target = options.mode() != BatchingMode.CONTINUOUS ? options.maxBatchRows()
+                    : Math.min(options.maxBatchRows(), g.curve.learned(maxCallNanos));
+            out.add(g.curve.model(g.key, LearnedCost.VELOCITY, target));
+        }
+        return out;
+    }
+
     /** Rows a group's next call may take: in CONTINUOUS mode its learned size, else (and at most) maxBatchRows. */
     private int callRows(Group g) {
         if (options.mode() != BatchingMode.CONTINUOUS) return options.maxBatchRows();

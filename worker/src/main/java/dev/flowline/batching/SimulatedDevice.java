@@ -138,6 +138,10 @@ public final class SimulatedDevice implements AutoCloseable {
         return scheduler.costCurves();
     }
 
+    public List<LearnedCost> learnedCosts() {
+        return scheduler.learnedCosts();
+    }
+
     @Override
     public void close() {
         scheduler.close();

@@ -114,6 +114,8 @@ public final class FlowlineWorker {
         ModelProvider models = name -> registry.names().contains(name) ? Optional.of(registry.get(name)) : Optional.empty();
         this.scheduler = Scheduler.start(config.batching(), models, listener);
         metrics.bindJobsInFlight(scheduler::jobsInFlight);
+        metrics.bindLearnedCosts(scheduler::learnedCosts);
+        telemetry.withLearnedCosts(scheduler::learnedCosts);
 
         JobFactory jobs = new JobFactory(new JobFactory.ModelCatalog() {
             @Override

@@ -2,6 +2,10 @@ package dev.flowline.telemetry;
 
 import dev.flowline.avro.BatchGroupStats;
 import dev.flowline.avro.BatchInterval;
+import dev.flowline.avro.GroupCostCurve;
+import dev.flowline.batching.LearnedCost;
+import java.util.List;
+import java.util.function.Supplier;
 import dev.flowline.avro.GenerationResult;
 import dev.flowline.avro.JobCompleted;
 import dev.flowline.avro.TelemetryEvent;
@@ -33,6 +37,7 @@ public final class TelemetryVerticle extends VerticleBase {
     private final String workerId;
     private final MessageCodec codec;
     private final Sender sender;
+    private Supplier<List<LearnedCost>> learnedCosts = List::of;
     private BatchAggregator aggregator;
     private long timer = -1;
 
@@ -42,6 +47,12 @@ public final class TelemetryVerticle extends VerticleBase {
         this.workerId = workerId;
         this.codec = codec;
         this.sender = sender;
+    }
+
+    /** Where each interval reads the scheduler's learned cost curves from (none by default). */
+    public TelemetryVerticle withLearnedCosts(Supplier<List<LearnedCost>> learnedCosts) {
+        this.learnedCosts = learnedCosts;
+        return this;
     }
 
     @Override
@@ -68,16 +79,18 @@ public final class TelemetryVerticle extends VerticleBase {
 
     /** Closes the current interval and sends it (on this context; also on stop). */
     private void flush() {
-        aggregator.flush(System.currentTimeMillis()).ifPresent(i -> send(event(toAvro(i))));
+        aggregator.flush(System.currentTimeMillis()).ifPresent(i -> send(event(toAvro(i, learnedCosts.get()))));
     }
 
-    static BatchInterval toAvro(BatchAggregator.Interval i) {
+    static BatchInterval toAvro(BatchAggregator.Interval i, List<LearnedCost> costs) {
         return BatchInterval.newBuilder().setIntervalStart(Instant.ofEpochMilli(i.startMillis()))
                 .setIntervalEnd(Instant.ofEpochMilli(i.endMillis())).setQueuedJobs(i.queuedJobs())
                 .setActiveSamples(i.activeSamples())
                 .setGroups(i.groups().stream().map(g -> BatchGroupStats.newBuilder().setGroupKey(g.groupKey())
                         .setModelCalls(g.modelCalls()).setRows(g.rows()).setMaxRows(g.maxRows())
                         .setModelMs(g.modelMs()).setWaitMs(g.waitMs()).build()).toList())
+                .setCostCurves(costs.stream().map(c -> GroupCostCurve.newBuilder().setGroupKey(c.groupKey()).setKind(c.kind())
+                        .setCostPerCallUs(c.perCallMicros()).setCostPerRowUs(c.perRowMicros()).setTargetRows(c.targetRows()).build()).toList())
                 .build();
     }
 

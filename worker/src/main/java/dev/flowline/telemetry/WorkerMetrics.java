@@ -1,13 +1,16 @@
 package dev.flowline.telemetry;
 
 import dev.flowline.batching.BatchRecord;
+import dev.flowline.batching.LearnedCost;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -35,6 +38,8 @@ public final class WorkerMetrics {
     private final AtomicInteger outstanding = new AtomicInteger();
     private final AtomicInteger assigned = new AtomicInteger();
     private final AtomicInteger paused = new AtomicInteger();
+    private volatile Supplier<List<LearnedCost>> learnedCosts;
+    private final java.util.Set<String> costGroups = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -56,6 +61,36 @@ public final class WorkerMetrics {
         return registry;
     }
 
+    /**
+     * The scheduler's learned call cost per group, read when scraped: {@code flowline_batch_cost_per_call_micros},
+     * {@code flowline_batch_cost_per_row_micros} and {@code flowline_batch_target_rows}, tagged by group and kind.
+     * Groups appear as the scheduler meets them; a group's gauges are registered the first time it is seen.
+     */
+    public void bindLearnedCosts(Supplier<List<LearnedCost>> learnedCosts) {
+        this.learnedCosts = learnedCosts;
+        refreshLearnedCosts();
+    }
+
+    /** Registers gauges for groups first seen since the last call (cheap; called on every model-call record too). */
+    private void refreshLearnedCosts() {
+        if (learnedCosts == null) return;
+        for (LearnedCost m : learnedCosts.get()) {
+            if (!costGroups.add(m.groupKey())) continue;
+            Tags tags = Tags.of("group", m.groupKey(), "kind", m.kind());
+            Gauge.builder("flowline.batch.cost.per.call.micros", () -> costOf(m.groupKey(), LearnedCost::perCallMicros)).tags(tags)
+                    .description("Learned fixed cost of a model call").register(registry);
+            Gauge.builder("flowline.batch.cost.per.row.micros", () -> costOf(m.groupKey(), LearnedCost::perRowMicros)).tags(tags)
+                    .description("Learned marginal cost of a row").register(registry);
+            Gauge.builder("flowline.batch.target.rows", () -> costOf(m.groupKey(), c -> c.targetRows())).tags(tags)
+                    .description("Rows the scheduler aims at per call from the learned cost").register(registry);
+        }
+    }
+
+    private double costOf(String groupKey, java.util.function.ToDoubleFunction<LearnedCost> f) {
+        for (LearnedCost m : learnedCosts.get()) if (m.groupKey().equals(groupKey)) return f.applyAsDouble(m);
+        return Double.NaN;
+    }
+
     /** Jobs admitted and not completed, read from the scheduler when scraped. */
     public void bindJobsInFlight(Supplier<Number> jobsInFlight) {
         Gauge.builder("flowline.jobs.in.flight", jobsInFlight).description("Jobs admitted to the scheduler and not completed").register(registry);
@@ -67,6 +102,7 @@ public final class WorkerMetrics {
         waitTime.record(r.waitNanos(), TimeUnit.NANOSECONDS);
         queueDepth.set(r.queuedJobs());
         activeSamples.set(r.activeSamples());
+        if (!costGroups.contains(r.groupKey())) refreshLearnedCosts();
     }
 
     public void jobCompleted(String status, String model, long totalMillis) {

@@ -214,5 +214,19 @@ class SimulatedPolicyTest {
         assertThat(accelerator.outcomes.batches.subList(2, accelerator.outcomes.batches.size())).allSatisfy(b -> assertThat(b.rows()).isEqualTo(40));
         assertThat(cpu.sim.costCurves().get("m[4]fp32")).extracting(CallCost::rows).contains(1, 16);
         assertThat(cpu.sim.costCurves().get("m[4]fp32").getFirst().meanMillis()).isEqualTo(1.02, org.assertj.core.data.Offset.offset(1e-9));
+
+        // As exported to metrics and telemetry: the device's own line back (exact here, as the device is linear and
+        // a bin's moving averages of rows and time stay on that line), and the call size each device gets.
+        LearnedCost cpuCost = cpu.sim.learnedCosts().getFirst();
+        assertThat(cpuCost.groupKey()).isEqualTo("m[4]fp32");
+        assertThat(cpuCost.kind()).isEqualTo(LearnedCost.VELOCITY);
+        assertThat(cpuCost.perCallMicros()).isCloseTo(20, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(cpuCost.perRowMicros()).isCloseTo(1000, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(cpuCost.targetRows()).isEqualTo(1);
+        LearnedCost acceleratorCost = accelerator.sim.learnedCosts().getFirst();
+        assertThat(acceleratorCost.perCallMicros()).isCloseTo(3000, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(acceleratorCost.perRowMicros()).isCloseTo(30, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(acceleratorCost.targetRows()).isEqualTo(SchedulerOptions.defaults().maxBatchRows());
+        assertThat(acceleratorCost.calls()).isEqualTo(accelerator.outcomes.batches.size());
     }
 }
