@@ -152,7 +152,8 @@ class Bespoke(torch.nn.Module):
     def to_manifest(self):
         t, dt, s, ds, s_final = (z.detach().double() for z in self.numbers())
         return {"type": "bespoke", "base": self.base, "steps": self.steps,
-                "t": [float(v) for v in t], "dt": [float(v) for v in dt], "s": [float(v) for v in s],
+                # float32 cumulative sums can land a hair outside [0, 1] (1.0000001); the manifest requires the range
+                "t": [min(1.0, max(0.0, float(v))) for v in t], "dt": [float(v) for v in dt], "s": [float(v) for v in s],
                 "ds": [float(v) for v in ds], "finalScale": float(s_final)}
 
 
