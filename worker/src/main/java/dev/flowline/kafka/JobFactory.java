@@ -117,10 +117,11 @@ public final class JobFactory {
                 throw InvalidJobException.field("sampler.guidanceScale", "model '" + info.name() + "' has no null class, so no classifier-free guidance");
             }
         }
+        StepRange range = StepRange.of(spec, info, limits.maxSteps());
         try {
             SamplerConfigBuilder b = SamplerConfig.builder()
                     .optSolver(spec.getSolver())
-                    .optSteps(stepsOrModelDefault(spec, info))
+                    .optSteps(range != null ? Integer.valueOf(range.max()) : stepsOrModelDefault(spec, info))
                     .optNfeBudget(spec.getNfeBudget())
                     .optSchedule(spec.getSchedule(), spec.getScheduleParams())
                     .optTimes(spec.getTimes() == null ? null : spec.getTimes().stream().mapToDouble(Double::doubleValue).toArray())
