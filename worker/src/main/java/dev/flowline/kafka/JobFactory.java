@@ -79,7 +79,7 @@ public final class JobFactory {
             samples.add(sampler.newSample(info.dim(), req.getSeed(), i, label));
         }
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), info.sampleShape(), image,
-                info.valueRange().min(), info.valueRange().max(), n, req.getMetadata());
+                info.valueRange().min(), info.valueRange().max(), n, req.getMetadata(), SamplerChoice.of(sampler));
         Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
                 .optAttachment(ticket).optSamplerKey(sampler.config().toString()).build();

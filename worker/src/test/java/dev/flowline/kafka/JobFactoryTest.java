@@ -114,6 +114,7 @@ class JobFactoryTest {
         Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler")
                 .setMinSteps(2).setMaxSteps(6).build())), REF);
         assertThat(v.job().samples().get(0).totalSteps()).isEqualTo(6);
+        assertThat(v.ticket().sampler()).isEqualTo(new SamplerChoice("euler", 6, null));
     }
 
     @Test
