@@ -79,7 +79,7 @@ public final class JobFactory {
             samples.add(sampler.newSample(info.dim(), req.getSeed(), i, label));
         }
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), info.sampleShape(), image,
-                info.valueRange().min(), info.valueRange().max(), n, req.getMetadata());
+                info.valueRange().min(), info.valueRange().max(), n, req.getMetadata(), SamplerChoice.of(sampler));
         Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
                 .optAttachment(ticket).optSamplerKey(sampler.config().toString()).build();
@@ -117,10 +117,11 @@ public final class JobFactory {
                 throw InvalidJobException.field("sampler.guidanceScale", "model '" + info.name() + "' has no null class, so no classifier-free guidance");
             }
         }
+        StepRange range = StepRange.of(spec, info, limits.maxSteps());
         try {
             SamplerConfigBuilder b = SamplerConfig.builder()
                     .optSolver(spec.getSolver())
-                    .optSteps(stepsOrModelDefault(spec, info))
+                    .optSteps(range != null ? Integer.valueOf(range.max()) : stepsOrModelDefault(spec, info))
                     .optNfeBudget(spec.getNfeBudget())
                     .optSchedule(spec.getSchedule(), spec.getScheduleParams())
                     .optTimes(spec.getTimes() == null ? null : spec.getTimes().stream().mapToDouble(Double::doubleValue).toArray())

@@ -18,10 +18,12 @@ import java.util.Map;
  * @param valueHigh  data value mapped to 255 in PNGs
  * @param numSamples samples asked for
  * @param metadata   the request's metadata, echoed in the result
+ * @param sampler    the sampler as resolved at intake, reported as the result's samplerUsed
  */
 public record JobTicket(RecordRef record, String jobId, String model, OutputFormat format, int[] shape,
                         OutputEncoder.ImageGeometry image,
-                        double valueLow, double valueHigh, int numSamples, Map<String, String> metadata) {
+                        double valueLow, double valueHigh, int numSamples, Map<String, String> metadata,
+                        SamplerChoice sampler) {
     public JobTicket {
         shape = shape.clone();
         metadata = Map.copyOf(metadata);

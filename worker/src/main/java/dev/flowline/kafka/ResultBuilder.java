@@ -132,6 +132,7 @@ public final class ResultBuilder {
                 .setTimings(Timings.newBuilder().setQueuedMs(0).setSamplingMs(0).setTotalMs(0).build())
                 .setBatchStats(BatchStats.newBuilder().setModelCalls(0).setMeanBatchRows(0).setMaxBatchRows(0).build())
                 .setWorkerId(workerId).setCompletedAt(Instant.ofEpochMilli(nowMillis)).setMetadata(java.util.Map.of())
+                .setSamplerUsed(ticket.sampler().toAvro())
                 .setErrorCode(RESULT_NOT_PUBLISHABLE)
                 .setErrorMessage(Rejection.abbreviate("the result could not be published: " + cause, Rejection.MAX_MESSAGE_CHARS))
                 .build();
@@ -179,6 +180,7 @@ public final class ResultBuilder {
                 .setWorkerId(workerId)
                 .setCompletedAt(Instant.ofEpochMilli(nowMillis))
                 .setMetadata(t.metadata())
+                .setSamplerUsed(t.sampler().toAvro())
                 .build();
     }
 }

@@ -110,6 +110,25 @@ class JobFactoryTest {
     }
 
     @Test
+    void aStepRangeRunsAtItsLargestCountWhileTheChoiceIsNotLoadAdaptive() throws Exception {
+        Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler")
+                .setMinSteps(2).setMaxSteps(6).build())), REF);
+        assertThat(v.job().samples().get(0).totalSteps()).isEqualTo(6);
+        assertThat(v.ticket().sampler()).isEqualTo(new SamplerChoice("euler", 6, null));
+    }
+
+    @Test
+    void invalidStepRangesAndTiersAreRejectedNamingTheField() {
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setMinSteps(0).setMaxSteps(4).build())), "sampler.minSteps");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setMinSteps(5).setMaxSteps(4).build())), "sampler.maxSteps");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setMinSteps(2).setMaxSteps(101).build())), "sampler.maxSteps");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setMaxSteps(4).build())), "sampler.minSteps");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setMinSteps(2).build())), "sampler.maxSteps");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setSteps(3).setMinSteps(2).setMaxSteps(4).build())), "sampler.minSteps");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setTier("fast").build())), "sampler.tier");
+    }
+
+    @Test
     void anExplicitTimeGridFixesTheSteps() throws Exception {
         Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler")
                 .setTimes(List.of(0.0, 0.5, 0.9, 1.0)).build())), REF);

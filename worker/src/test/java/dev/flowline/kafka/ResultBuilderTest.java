@@ -73,6 +73,9 @@ class ResultBuilderTest {
         assertThat(r.getTimings().getSamplingMs()).isEqualTo(5);
         assertThat(r.getTimings().getTotalMs()).isGreaterThanOrEqualTo(50);
         assertThat(r.getBatchStats().getMeanBatchRows()).isEqualTo(3.5);
+        assertThat(r.getSamplerUsed().getSolver()).isEqualTo("euler");
+        assertThat(r.getSamplerUsed().getSteps()).isEqualTo(2);
+        assertThat(r.getSamplerUsed().getSchedule()).isNull();
         assertThat(r.getOutputs()).hasSize(2);
         assertThat(r.getOutputs().get(1).getIndex()).isEqualTo(1);
         assertThat(r.getOutputs().get(0).getMediaType()).isEqualTo("image/png");

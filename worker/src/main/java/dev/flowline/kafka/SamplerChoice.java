@@ -1,0 +1,27 @@
+package dev.flowline.kafka;
+
+import dev.flowline.avro.SamplerUsed;
+import dev.flowline.sampling.Sampler;
+import dev.flowline.sampling.Schedule;
+
+/**
+ * The sampler a job actually ran, as the result's samplerUsed reports it: what a replay asks for to get the same
+ * bytes (the step count the worker chose for a range, the learned solver it chose for "bespoke").
+ *
+ * @param solver   the solver id (e.g. heun, bespoke)
+ * @param steps    grid steps; 0 for an adaptive solver, which makes its own
+ * @param schedule the learned solver's or named grid's name; null otherwise
+ */
+public record SamplerChoice(String solver, int steps, String schedule) {
+
+    public static SamplerChoice of(Sampler s) {
+        String solver = s.config().solver().id();
+        String schedule = !s.solverName().equals(solver) ? s.solverName()  // a learned solver names itself
+                : s.config().schedule() instanceof Schedule.Named n ? n.name() : null;
+        return new SamplerChoice(solver, s.steps(), schedule);
+    }
+
+    SamplerUsed toAvro() {
+        return SamplerUsed.newBuilder().setSolver(solver).setSteps(steps).setSchedule(schedule).build();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.flowline.kafka;
+
+import dev.flowline.avro.SamplerSpec;
+import dev.flowline.model.ModelInfo;
+
+/**
+ * A request's step range (sampler.minSteps/maxSteps) or quality tier (sampler.tier), checked at intake.
+ *
+ * <p>Only the validation and the light-load choice exist yet: a valid range runs at maxSteps, the choice a
+ * load-adaptive admission would make with spare capacity. Manifests map no tiers yet, so every tier is rejected
+ * naming the field rather than being silently ignored.
+ */
+record StepRange(int min, int max) {
+
+    /** The range the spec asks for, or null when it gives none; throws naming the field at fault. */
+    static StepRange of(SamplerSpec spec, ModelInfo info, int maxStepsLimit) throws InvalidJobException {
+        if (spec.getTier() != null) {
+            throw InvalidJobException.field("sampler.tier", "model '" + info.name() + "' maps no quality tiers, got '"
+                    + spec.getTier() + "'");
+        }
+        Integer min = spec.getMinSteps();
+        Integer max = spec.getMaxSteps();
+        if (min == null && max == null) return null;
+        if (min == null) throw InvalidJobException.field("sampler.minSteps", "must be given with sampler.maxSteps");
+        if (max == null) throw InvalidJobException.field("sampler.maxSteps", "must be given with sampler.minSteps");
+        if (spec.getSteps() != null || spec.getNfeBudget() != null || spec.getTimes() != null) {
+            throw InvalidJobException.field("sampler.minSteps", "a step range excludes steps, nfeBudget and times");
+        }
+        if (min < 1 || min > maxStepsLimit) {
+            throw InvalidJobException.field("sampler.minSteps", "must be in [1, " + maxStepsLimit + "], got " + min);
+        }
+        if (max < min || max > maxStepsLimit) {
+            throw InvalidJobException.field("sampler.maxSteps", "must be in [minSteps=" + min + ", " + maxStepsLimit
+                    + "], got " + max);
+        }
+        return new StepRange(min, max);
+    }
+}
