@@ -269,7 +269,7 @@ def write_manifest(out, w, steps):
         "engine": "OnnxRuntime", "file": "model.onnx", "alternatives": {"PyTorch": "model.pt"},
         "inputs": {"x": "x", "t": "t", "label": "label"}, "output": "v", "labelType": "int64",
         "sampleShape": list(LATENT), "valueRange": [-1.0, 1.0],
-        "image": {"channels": 1, "height": 28, "width": 28},
+        # No "image": the sample is the latent; the decoder's outputShape is the picture.
         "time": {"direction": "noise_to_data", "scale": 1.0},
         "decoder": {"engine": "OnnxRuntime", "file": "decoder.onnx", "alternatives": {"PyTorch": "decoder.pt"},
                     "input": "z", "output": "image", "inputShape": list(LATENT), "outputShape": [1, 28, 28],
