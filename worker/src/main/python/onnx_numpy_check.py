@@ -89,6 +89,7 @@ OPS = {
     "Div": lambda a, x, y: (x // y) if np.issubdtype(x.dtype, np.integer) else x / y,
     "Sigmoid": lambda a, x: 1 / (1 + np.exp(-x)),
     "Relu": lambda a, x: np.maximum(x, 0),
+    "Tanh": lambda a, x: np.tanh(x),
     "Sin": lambda a, x: np.sin(x),
     "Cos": lambda a, x: np.cos(x),
     "Shape": lambda a, x: np.array(x.shape, dtype=np.int64),

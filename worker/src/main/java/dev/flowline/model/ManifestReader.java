@@ -37,7 +37,11 @@ public final class ManifestReader {
     /** Every top-level key; README.md's manifest reference documents each (ManifestReaderTest checks). */
     static final Set<String> TOP_LEVEL = Set.of("name", "version", "description", "engine", "file",
             "alternatives", "inputs", "output", "labelType", "sampleShape", "valueRange", "image", "time",
-            "conditioning", "defaultSampler", "schedules", "solvers", "batchSizeHint", "evaluation");
+            "conditioning", "defaultSampler", "schedules", "solvers", "batchSizeHint", "evaluation", "decoder", "encoder");
+
+    /** Keys of a {@code decoder} / {@code encoder} object. */
+    static final Set<String> STAGE_KEYS = Set.of("engine", "file", "alternatives", "input", "output", "inputShape",
+            "outputShape", "valueRange");
 
     private final Path file;
     private String model;
@@ -131,11 +135,14 @@ public final class ManifestReader {
         List<BespokeSolver> solvers = solvers(root);
         int batchSizeHint = root.has("batchSizeHint") ? positiveInt(root, "batchSizeHint", "batchSizeHint") : ModelInfo.DEFAULT_BATCH_SIZE_HINT;
         Optional<ModelManifest.Evaluation> evaluation = evaluation(root);
+        Optional<PipelineStage> decoder = stage(root, "decoder");
+        Optional<PipelineStage> encoder = stage(root, "encoder");
+        checkPipeline(sampleShape, decoder, encoder);
 
         try {
             ModelInfo info = new ModelInfo(name, version, description, sampleShape, valueRange, numClasses, nullClass,
                     classNames, image, sampler, schedules, batchSizeHint, solvers, inputs.r().isPresent());
-            return new ModelManifest(file, info, engine, files, inputs, output, labelType, time, evaluation);
+            return new ModelManifest(file, info, engine, files, inputs, output, labelType, time, evaluation, decoder, encoder);
         } catch (IllegalArgumentException e) {
             // Cross-field rules live in the records; their messages name the fields.
             throw new ModelLoadException(model, file, "invalid manifest: " + e.getMessage(), e);
@@ -266,6 +273,71 @@ public final class ManifestReader {
         return out;
     }
 
+    /**
+     * A {@code decoder} or {@code encoder}: {@code {"engine", "file", "alternatives", "input", "output", "inputShape",
+     * "outputShape", "valueRange"}}; every named file must exist beside the manifest, so a missing one fails at load
+     * naming its field instead of at the first decode.
+     */
+    private Optional<PipelineStage> stage(JsonNode root, String field) {
+        JsonNode n = optionalObject(root, field, STAGE_KEYS);
+        if (n == null) return Optional.empty();
+        EngineKind engine = engine(requiredText(n, "engine", field + ".engine"), field + ".engine");
+        Map<EngineKind, String> files = new EnumMap<>(EngineKind.class);
+        files.put(engine, existingFile(requiredText(n, "file", field + ".file"), field + ".file"));
+        JsonNode alternatives = n.get("alternatives");
+        if (alternatives != null) {
+            if (!alternatives.isObject()) throw error(field + ".alternatives", "must be a JSON object");
+            for (Iterator<String> it = alternatives.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                String path = field + ".alternatives." + key;
+                EngineKind alt = engine(key, path);
+                if (alt == engine) throw error(path, "repeats the stage's engine " + engine);
+                files.put(alt, existingFile(text(alternatives, key, path), path));
+            }
+        }
+        String input = requiredText(n, "input", field + ".input");
+        String output = requiredText(n, "output", field + ".output");
+        int[] inShape = intArray(n, "inputShape", field + ".inputShape");
+        int[] outShape = intArray(n, "outputShape", field + ".outputShape");
+        ModelInfo.ValueRange range = ModelInfo.ValueRange.SYMMETRIC_UNIT;
+        if (n.has("valueRange")) {
+            double[] r = doubleArray(n.get("valueRange"), field + ".valueRange");
+            if (r.length != 2) throw error(field + ".valueRange", "must be [min, max]");
+            try {
+                range = new ModelInfo.ValueRange(r[0], r[1]);
+            } catch (IllegalArgumentException e) {
+                throw error(field + ".valueRange", e.getMessage());
+            }
+        }
+        return Optional.of(new PipelineStage(field, engine, files, input, output, inShape, outShape, range));
+    }
+
+    /** The latent is the sampler's state: the decoder takes it, the encoder produces it, and both see the same pixels. */
+    private void checkPipeline(int[] sampleShape, Optional<PipelineStage> decoder, Optional<PipelineStage> encoder) {
+        if (decoder.isPresent() && !java.util.Arrays.equals(decoder.get().inputShape(), sampleShape)) {
+            throw error("decoder.inputShape", "must equal sampleShape " + java.util.Arrays.toString(sampleShape)
+                    + ", got " + java.util.Arrays.toString(decoder.get().inputShape()));
+        }
+        if (encoder.isEmpty()) return;
+        if (decoder.isEmpty()) throw error("encoder", "needs a decoder (an encoder alone has nothing to turn latents back into images)");
+        if (!java.util.Arrays.equals(encoder.get().outputShape(), sampleShape)) {
+            throw error("encoder.outputShape", "must equal sampleShape " + java.util.Arrays.toString(sampleShape)
+                    + ", got " + java.util.Arrays.toString(encoder.get().outputShape()));
+        }
+        if (!java.util.Arrays.equals(encoder.get().inputShape(), decoder.get().outputShape())) {
+            throw error("encoder.inputShape", "must equal decoder.outputShape " + java.util.Arrays.toString(decoder.get().outputShape())
+                    + ", got " + java.util.Arrays.toString(encoder.get().inputShape()));
+        }
+    }
+
+    /** A file inside the model directory that exists. */
+    private String existingFile(String f, String path) {
+        relativeFile(f, path);
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null && !Files.isRegularFile(dir.resolve(f))) throw error(path, "names a file that does not exist: \"" + f + "\"");
+        return f;
+    }
+
     private Optional<ModelManifest.Evaluation> evaluation(JsonNode root) {
         JsonNode e = optionalObject(root, "evaluation", Set.of("classifier", "referenceFeatures"));
         if (e == null) return Optional.empty();
@@ -345,7 +417,11 @@ public final class ManifestReader {
     }
 
     private int[] intArray(JsonNode root, String key) {
-        JsonNode a = root.get(key);
+        return intArray(root, key, key);
+    }
+
+    private int[] intArray(JsonNode root, String jsonKey, String key) {
+        JsonNode a = root.get(jsonKey);
         if (a == null) throw error(key, "is required");
         if (!a.isArray() || a.isEmpty()) throw error(key, "must be a non-empty array of positive integers");
         int[] out = new int[a.size()];

@@ -19,10 +19,13 @@ import java.util.Set;
  * @param labelType    integer type of the label input
  * @param time         how the model's time maps to Flowline time
  * @param evaluation   files the offline evaluation uses, if any
+ * @param decoder      latent-to-pixel stage of a latent model (its input shape is the sample shape), if any
+ * @param encoder      pixel-to-latent stage for image-to-image jobs (its output shape is the sample shape), if any
  */
 public record ModelManifest(Path manifestFile, ModelInfo info, EngineKind engine, Map<EngineKind, String> files,
                             Inputs inputs, String output, LabelType labelType, TimeConvention time,
-                            Optional<Evaluation> evaluation) {
+                            Optional<Evaluation> evaluation, Optional<PipelineStage> decoder,
+                            Optional<PipelineStage> encoder) {
 
     /** File name a model directory must contain. */
     public static final String FILE_NAME = "flowline-model.json";
@@ -41,6 +44,18 @@ public record ModelManifest(Path manifestFile, ModelInfo info, EngineKind engine
         Objects.requireNonNull(labelType, "labelType");
         Objects.requireNonNull(time, "time");
         evaluation = evaluation == null ? Optional.empty() : evaluation;
+        decoder = decoder == null ? Optional.empty() : decoder;
+        encoder = encoder == null ? Optional.empty() : encoder;
+        if (encoder.isPresent() && decoder.isEmpty()) throw new IllegalArgumentException("field 'encoder' needs a decoder");
+    }
+
+    /** Absolute path of a pipeline stage's weights for {@code kind}. */
+    public Path stageFile(PipelineStage stage, EngineKind kind) {
+        String f = stage.files().get(kind);
+        if (f == null) {
+            throw new ModelLoadException(name(), manifestFile, stage.field() + " has no file for engine " + kind + "; it has " + stage.files());
+        }
+        return directory().resolve(f).normalize();
     }
 
     /** The registry name. */

@@ -48,6 +48,24 @@ class ModelsCommandTest {
     }
 
     @Test
+    void describeReportsALatentModelsDecoder(@TempDir Path dir) throws Exception {
+        Path src = Path.of("src/test/resources/fixtures/tiny-latent");
+        Path dst = Files.createDirectories(dir.resolve("tiny-latent"));
+        try (Stream<Path> files = Files.list(src)) {
+            for (Path f : files.toList()) Files.copy(f, dst.resolve(f.getFileName()));
+        }
+        var stdout = new java.io.ByteArrayOutputStream();
+        var old = System.out;
+        System.setOut(new java.io.PrintStream(stdout));
+        try {
+            assertThat(run(new StringWriter(), "models", "describe", "tiny-latent", "--no-builtin", "--models-dir", dir.toString())).isZero();
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(stdout.toString()).contains("decoder:").contains("decoder.onnx").contains("z[1, 4, 4] -> image[1, 8, 8]");
+    }
+
+    @Test
     void sampleWritesAGridOfTheRequestedSamples(@TempDir Path dir) throws Exception {
         copyFixture(dir);
         Path png = dir.resolve("grid.png");

@@ -200,6 +200,65 @@ class ManifestReaderTest {
         assertThat(m.info().classNames()).isEqualTo(List.of());
     }
 
+    /** The tiny fixture (sample shape 1x4x4) as a latent model: decoder 1x4x4 -> 1x8x8, encoder back; files present. */
+    private Path latentManifest(Consumer<ObjectNode> edit) throws IOException {
+        Path dir = Files.createDirectories(temp.resolve("latent"));
+        Files.write(dir.resolve("decoder.onnx"), new byte[] {0});
+        Files.write(dir.resolve("encoder.onnx"), new byte[] {0});
+        ObjectNode root = (ObjectNode) Fixtures.JSON.readTree(Fixtures.tinyDir().resolve(ModelManifest.FILE_NAME).toFile());
+        for (String[] s : new String[][] {{"decoder", "z", "image"}, {"encoder", "image", "z"}}) {
+            ObjectNode st = root.putObject(s[0]);
+            st.put("engine", "OnnxRuntime").put("file", s[0] + ".onnx").put("input", s[1]).put("output", s[2]);
+            boolean dec = s[0].equals("decoder");
+            st.putArray(dec ? "inputShape" : "outputShape").add(1).add(4).add(4);
+            st.putArray(dec ? "outputShape" : "inputShape").add(1).add(8).add(8);
+        }
+        edit.accept(root);
+        Path file = dir.resolve(ModelManifest.FILE_NAME);
+        Fixtures.JSON.writeValue(file.toFile(), root);
+        return file;
+    }
+
+    @Test
+    void decoderAndEncoderStagesAreRead() throws IOException {
+        ModelManifest m = ManifestReader.read(latentManifest(r -> { }));
+        PipelineStage d = m.decoder().orElseThrow();
+        assertThat(d.engine()).isEqualTo(EngineKind.ONNX_RUNTIME);
+        assertThat(d.input()).isEqualTo("z");
+        assertThat(d.inputShape()).containsExactly(1, 4, 4);
+        assertThat(d.outputShape()).containsExactly(1, 8, 8);
+        assertThat(d.valueRange()).isEqualTo(ModelInfo.ValueRange.SYMMETRIC_UNIT);
+        assertThat(m.stageFile(d, EngineKind.ONNX_RUNTIME)).isEqualTo(m.directory().resolve("decoder.onnx"));
+        assertThat(m.encoder().orElseThrow().outputShape()).containsExactly(1, 4, 4);
+        assertThat(Fixtures.tinyManifest().decoder()).isEmpty();
+    }
+
+    static Stream<Arguments> pipelineMistakes() {
+        return Stream.of(
+                mistake("missing decoder file", r -> ((ObjectNode) r.get("decoder")).put("file", "gone.onnx"), "decoder.file"),
+                mistake("missing decoder alternative file", r -> ((ObjectNode) r.get("decoder")).putObject("alternatives").put("PyTorch", "gone.pt"),
+                        "decoder.alternatives.PyTorch"),
+                mistake("decoder input not the sample shape", r -> ((ObjectNode) r.get("decoder")).putArray("inputShape").add(4).add(2).add(2),
+                        "decoder.inputShape"),
+                mistake("encoder output not the sample shape", r -> ((ObjectNode) r.get("encoder")).putArray("outputShape").add(2).add(4).add(4),
+                        "encoder.outputShape"),
+                mistake("encoder input not the decoder output", r -> ((ObjectNode) r.get("encoder")).putArray("inputShape").add(1).add(28).add(28),
+                        "encoder.inputShape"),
+                mistake("encoder without decoder", r -> r.remove("decoder"), "encoder"),
+                mistake("decoder without input name", r -> ((ObjectNode) r.get("decoder")).remove("input"), "decoder.input"),
+                mistake("unknown decoder key", r -> ((ObjectNode) r.get("decoder")).put("scale", 2.0), "decoder.scale"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pipelineMistakes")
+    void eachPipelineMistakeNamesItsField(String what, Consumer<ObjectNode> edit, String field) throws IOException {
+        Path file = latentManifest(edit);
+        assertThatThrownBy(() -> ManifestReader.read(file))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model 'tiny'")
+                .hasMessageContaining("field '" + field + "'");
+    }
+
     @Test
     void theReadmeManifestReferenceDocumentsEveryTopLevelKey() throws IOException {
         String readme = Files.readString(java.nio.file.Path.of("../README.md"));

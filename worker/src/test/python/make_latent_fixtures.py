@@ -1,0 +1,51 @@
+"""Writes the tiny-latent fixture: the tiny velocity model (sample shape 1x4x4) with a decoder 1x4x4 -> 1x8x8.
+
+    /usr/bin/python3 worker/src/test/python/make_latent_fixtures.py
+
+Deterministic (seeded); the committed files are what it wrote. The decoder is a random convolutional net, tanh
+output in [-1, 1]: enough to test the decode stage's loading, batching and shapes.
+"""
+import json
+import os
+import shutil
+
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "resources", "fixtures")
+
+
+class TinyDecoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.SiLU(), nn.Upsample(scale_factor=2.0, mode="nearest"),
+                                 nn.Conv2d(4, 1, 3, padding=1), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+def main():
+    torch.manual_seed(16)
+    out = os.path.join(FIXTURES, "tiny-latent")
+    os.makedirs(out, exist_ok=True)
+    shutil.copy(os.path.join(FIXTURES, "tiny", "model.onnx"), out)
+    with open(os.path.join(FIXTURES, "tiny", "flowline-model.json")) as f:
+        m = json.load(f)
+    m["name"] = "tiny-latent"
+    m["alternatives"] = {}
+    m.pop("image", None)
+    m["decoder"] = {"engine": "OnnxRuntime", "file": "decoder.onnx", "input": "z", "output": "image",
+                    "inputShape": [1, 4, 4], "outputShape": [1, 8, 8], "valueRange": [-1.0, 1.0]}
+    with open(os.path.join(out, "flowline-model.json"), "w") as f:
+        json.dump(m, f, indent=2)
+        f.write("\n")
+    dec = TinyDecoder().eval()
+    torch.onnx.export(dec, (torch.randn(2, 1, 4, 4),), os.path.join(out, "decoder.onnx"), opset_version=17,
+                      input_names=["z"], output_names=["image"],
+                      dynamic_axes={"z": {0: "batch"}, "image": {0: "batch"}})
+
+
+if __name__ == "__main__":
+    main()
