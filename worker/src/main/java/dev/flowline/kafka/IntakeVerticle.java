@@ -366,10 +366,13 @@ public final class IntakeVerticle extends VerticleBase {
         if (!tracker.done(tp, ref.generation(), ref.offset())) return;
         if (ref.equals(isolating)) isolating = null;
         if (limited.contains(tp) && tracker.belowResumeMark(tp)) limited.remove(tp);
-        if (!queue.isEmpty() && !full && isolating == null) pump();
-        // Always: the suspect that just ended may have been the only thing keeping every partition paused, and with
-        // the queue empty nothing else would resume them (seen as a stall after a worker was killed).
-        applyPauses(false);
+        if (!queue.isEmpty() && !full && isolating == null) {
+            pump(); // ends by bringing the pauses in line
+        } else {
+            // The suspect that just ended may have been the only thing keeping every partition paused, and with the
+            // queue empty nothing else would resume them (seen as a stall after a worker was killed).
+            applyPauses(false);
+        }
         if (!revokes.isEmpty()) {
             for (Revoke r : List.copyOf(revokes.values())) {
                 if (r.partitions.contains(tp) && tracker.settled(r.partitions)) finishRevoke(r);

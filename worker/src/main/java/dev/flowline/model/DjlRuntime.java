@@ -1,7 +1,15 @@
 package dev.flowline.model;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import java.io.IOException;
+import java.util.function.Function;
 
 import java.nio.file.Path;
 
@@ -43,5 +51,31 @@ final class DjlRuntime {
                     + " sees no GPU (needs a CUDA build of the engine: see README, Maven profile 'gpu'); use 'auto' or 'cpu'");
         }
         return Device.cpu();
+    }
+
+    /**
+     * Loads one model file on DJL with Flowline's options (ONNX Runtime thread counts, TorchScript mapped to the
+     * device), NDList in and out. A failure of any kind becomes {@code onFailure}'s exception.
+     */
+    static ZooModel<NDList, NDList> loadZoo(Path file, EngineKind engine, Device device, ModelRuntimeOptions options,
+                                            Function<Throwable, ModelLoadException> onFailure) {
+        Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(file)
+                .optEngine(engine.djlName())
+                .optDevice(device)
+                .optTranslator(new NoopTranslator());
+        if (engine == EngineKind.ONNX_RUNTIME) {
+            if (options.onnxIntraOpThreads() > 0) criteria.optOption("intraOpNumThreads", String.valueOf(options.onnxIntraOpThreads()));
+            if (options.onnxInterOpThreads() > 0) criteria.optOption("interOpNumThreads", String.valueOf(options.onnxInterOpThreads()));
+        } else {
+            // A TorchScript file saved from a GPU process otherwise fails to load on a CPU-only worker.
+            criteria.optOption("mapLocation", "true");
+        }
+        try {
+            return criteria.build().loadModel();
+        } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException | UnsatisfiedLinkError e) {
+            throw onFailure.apply(e);
+        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.flowline.model;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.engine.EngineException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
@@ -9,13 +8,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -74,23 +69,8 @@ public final class DjlStageModel implements AutoCloseable {
         Path file = manifest.stageFile(stage, kind);
         if (!Files.isRegularFile(file)) throw new ModelLoadException(manifest.name(), file, stage.field() + " file not found");
         Device device = DjlRuntime.device(options.device(), kind, manifest.name(), file);
-        Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(file)
-                .optEngine(kind.djlName())
-                .optDevice(device)
-                .optTranslator(new NoopTranslator());
-        if (kind == EngineKind.ONNX_RUNTIME) {
-            if (options.onnxIntraOpThreads() > 0) criteria.optOption("intraOpNumThreads", String.valueOf(options.onnxIntraOpThreads()));
-        } else {
-            criteria.optOption("mapLocation", "true");
-        }
-        ZooModel<NDList, NDList> zoo;
-        try {
-            zoo = criteria.build().loadModel();
-        } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException | UnsatisfiedLinkError e) {
-            throw new ModelLoadException(manifest.name(), file, stage.field() + ": engine " + kind + " could not load it: " + e, e);
-        }
+        ZooModel<NDList, NDList> zoo = DjlRuntime.loadZoo(file, kind, device, options,
+                e -> new ModelLoadException(manifest.name(), file, stage.field() + ": engine " + kind + " could not load it: " + e, e));
         DjlStageModel m = new DjlStageModel(manifest.name(), stage, kind, zoo);
         try {
             m.run(2, new float[2 * m.inDim], new float[2 * m.outDim]);

@@ -1,7 +1,6 @@
 package dev.flowline.model;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.engine.EngineException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
@@ -9,13 +8,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,25 +70,8 @@ public final class DjlVelocityModel implements VelocityModel {
             throw new ModelLoadException(name, weights, "weights file for engine " + engine + " not found");
         }
         Device device = DjlRuntime.device(options.device(), engine, name, weights);
-        Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(weights)
-                .optEngine(engine.djlName())
-                .optDevice(device)
-                .optTranslator(new NoopTranslator());
-        if (engine == EngineKind.ONNX_RUNTIME) {
-            if (options.onnxIntraOpThreads() > 0) criteria.optOption("intraOpNumThreads", String.valueOf(options.onnxIntraOpThreads()));
-            if (options.onnxInterOpThreads() > 0) criteria.optOption("interOpNumThreads", String.valueOf(options.onnxInterOpThreads()));
-        } else {
-            // A TorchScript file saved from a GPU process otherwise fails to load on a CPU-only worker.
-            criteria.optOption("mapLocation", "true");
-        }
-        ZooModel<NDList, NDList> zoo;
-        try {
-            zoo = criteria.build().loadModel();
-        } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException | UnsatisfiedLinkError e) {
-            throw new ModelLoadException(name, weights, "engine " + engine + " could not load the model: " + e, e);
-        }
+        ZooModel<NDList, NDList> zoo = DjlRuntime.loadZoo(weights, engine, device, options,
+                e -> new ModelLoadException(name, weights, "engine " + engine + " could not load the model: " + e, e));
         DjlVelocityModel m = new DjlVelocityModel(manifest, engine, device, weights, zoo);
         try {
             m.probe();
