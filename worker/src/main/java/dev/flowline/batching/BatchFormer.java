@@ -80,7 +80,7 @@ final class BatchFormer {
         if (best == null) return null;
         int limit = size.rowsFor(best);
         SampleSlot[] members = bestRows <= limit ? best.slots.toArray(new SampleSlot[0]) : mostUrgent(best, limit);
-        return new BatchPlan(batchSeq, best.key, best.model, members);
+        return new BatchPlan(batchSeq, best.key, best.model, best.decoder, members);
     }
 
     private void rank(SampleSlot s, long now, JobRanker ranker) {

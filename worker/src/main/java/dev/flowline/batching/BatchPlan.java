@@ -1,5 +1,6 @@
 package dev.flowline.batching;
 
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 
 /**
@@ -10,6 +11,8 @@ final class BatchPlan {
     final long seq;
     final String groupKey;
     final VelocityModel model;
+    /** Non-null for a decode call: the members' finished latents go through this decoder, one row each. */
+    final LatentDecoder decoder;
     final SampleSlot[] members;
     /** First row of each member; member i owns rows [rowOffsets[i], rowOffsets[i] + members[i].rows). */
     final int[] rowOffsets;
@@ -20,9 +23,14 @@ final class BatchPlan {
     final int jobs;
 
     BatchPlan(long seq, String groupKey, VelocityModel model, SampleSlot[] members) {
+        this(seq, groupKey, model, null, members);
+    }
+
+    BatchPlan(long seq, String groupKey, VelocityModel model, LatentDecoder decoder, SampleSlot[] members) {
         this.seq = seq;
         this.groupKey = groupKey;
         this.model = model;
+        this.decoder = decoder;
         this.members = members;
         this.rowOffsets = new int[members.length];
         this.memberRows = new int[members.length];

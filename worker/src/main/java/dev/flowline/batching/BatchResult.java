@@ -8,6 +8,8 @@ final class BatchResult {
     static final String MODEL_ERROR = "MODEL_ERROR";
     static final String NON_FINITE_OUTPUT = "NON_FINITE_OUTPUT";
     static final String SAMPLER_ERROR = "SAMPLER_ERROR";
+    /** A decode call failed: the jobs whose latents were in it fail, nothing else. */
+    static final String DECODE_ERROR = "DECODE_ERROR";
 
     final long callStartNanos;
     final long waitNanos;
@@ -18,6 +20,8 @@ final class BatchResult {
     String batchErrorMessage;
     private final String[] memberErrorCode;
     private final String[] memberErrorMessage;
+    /** Decode calls only: each member's decoded sample, null where it failed. */
+    float[][] decoded;
 
     BatchResult(int members, long callStartNanos, long waitNanos) {
         this.callStartNanos = callStartNanos;

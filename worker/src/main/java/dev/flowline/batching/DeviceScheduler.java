@@ -1,5 +1,6 @@
 package dev.flowline.batching;
 
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ final class DeviceScheduler implements Scheduler {
     private final SchedulerListener listener;
     private final SchedulerClock clock;
     private final BatchExecutor executor;
+    private final DecodeExecutor decodes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     /** Guarded by lock. */
@@ -50,6 +52,7 @@ final class DeviceScheduler implements Scheduler {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.core = new SchedulerCore(Objects.requireNonNull(options, "options"));
         this.executor = new BatchExecutor(options.maxBatchRows(), clock);
+        this.decodes = new DecodeExecutor(clock);
     }
 
     static Scheduler start(SchedulerOptions options, ModelProvider models, SchedulerListener listener) {
@@ -69,16 +72,18 @@ final class DeviceScheduler implements Scheduler {
     public Admission offer(Job job) {
         Objects.requireNonNull(job, "job");
         VelocityModel model;
+        LatentDecoder decoder = null;
         try {
             model = models.find(job.model()).orElse(null);
-        } catch (RuntimeException e) {
+            if (model != null) decoder = models.decoder(job.model()).orElse(null);
+        } catch (RuntimeException e) { // a model (or its decoder) that cannot load serves no job
             log.warn("model provider failed to look up '{}' for job {}", job.model(), job.jobId(), e);
             model = null;
         }
         lock.lock();
         try {
             if (closed) return Admission.REJECTED_SHUTDOWN;
-            Admission a = core.offer(job, model, clock.nanoTime(), clock.now());
+            Admission a = core.offer(job, model, decoder, clock.nanoTime(), clock.now());
             if (a == Admission.ACCEPTED) poke();
             return a;
         } finally {
@@ -241,9 +246,10 @@ final class DeviceScheduler implements Scheduler {
         waitStartNanos = -1;
         BatchResult result = null;
         try {
-            result = executor.execute(plan, waited);
+            result = plan.decoder != null ? decodes.execute(plan, waited) : executor.execute(plan, waited);
         } finally {
-            if (result == null) result = BatchResult.failed(plan, now, waited, BatchResult.MODEL_ERROR,
+            if (result == null) result = BatchResult.failed(plan, now, waited,
+                    plan.decoder != null ? BatchResult.DECODE_ERROR : BatchResult.MODEL_ERROR,
                     "model '" + plan.model.info().name() + "': the batch was aborted by an internal error");
             lock.lock();
             try {

@@ -1,5 +1,6 @@
 package dev.flowline.batching;
 
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 
 import java.util.ArrayList;
@@ -8,15 +9,32 @@ import java.util.ArrayList;
 final class Group {
     final String key;
     final VelocityModel model;
+    /** Non-null for a decode group: its slots are finished latents waiting for the model's decoder. */
+    final LatentDecoder decoder;
     /** Active samples of the group; may briefly hold done ones until the core purges them before forming a batch. */
     final ArrayList<SampleSlot> slots = new ArrayList<>();
     /** What this group's calls cost, learned from them; sizes its CONTINUOUS calls. */
     final CostCurve curve;
 
     Group(String key, VelocityModel model, int maxBatchRows) {
+        this(key, model, null, maxBatchRows);
+    }
+
+    Group(String key, VelocityModel model, LatentDecoder decoder, int maxBatchRows) {
         this.key = key;
         this.model = model;
+        this.decoder = decoder;
         this.curve = new CostCurve(maxBatchRows);
+    }
+
+    /** {@link LearnedCost#VELOCITY} or {@link LearnedCost#DECODE}. */
+    String kind() {
+        return decoder == null ? LearnedCost.VELOCITY : LearnedCost.DECODE;
+    }
+
+    /** Whether the slot belongs here: a decoding slot in a decode group, any other in a velocity group. */
+    boolean holds(SampleSlot s) {
+        return s.decoding == (decoder != null);
     }
 
     /** Rows the group's ready samples need now. */

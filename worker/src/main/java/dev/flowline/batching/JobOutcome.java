@@ -13,8 +13,16 @@ import java.util.List;
  * @param modelCalls    model calls the job's rows rode in
  * @param meanBatchRows mean rows of those calls
  * @param maxBatchRows  largest of those calls
+ * @param decodeCalls   decoder calls the job's latents rode in (latent models; 0 otherwise)
  */
 public record JobOutcome(Job job, JobStatus status, String errorCode, String errorMessage, List<float[]> samples,
                          long queuedNanos, long samplingNanos, int nfe, int modelCalls, double meanBatchRows,
-                         int maxBatchRows) {
+                         int maxBatchRows, int decodeCalls) {
+
+    /** The outcome of a job with no decode calls (a pixel model's, or one that never got that far). */
+    public JobOutcome(Job job, JobStatus status, String errorCode, String errorMessage, List<float[]> samples,
+                      long queuedNanos, long samplingNanos, int nfe, int modelCalls, double meanBatchRows, int maxBatchRows) {
+        this(job, status, errorCode, errorMessage, samples, queuedNanos, samplingNanos, nfe, modelCalls, meanBatchRows,
+                maxBatchRows, 0);
+    }
 }

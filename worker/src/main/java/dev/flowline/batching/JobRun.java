@@ -1,5 +1,6 @@
 package dev.flowline.batching;
 
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 
 import java.util.ArrayList;
@@ -24,6 +25,11 @@ final class JobRun {
     final long deadlineNanos;
     final List<SampleSlot> slots;
 
+    /** The model's decoder (latent models): finished samples are decoded before the job succeeds; null otherwise. */
+    LatentDecoder decoder;
+    int decodeCalls;
+    /** The last decode call counted, so that a job with several latents in one call counts it once. */
+    long lastDecodeSeq = -1;
     Phase phase = Phase.QUEUED;
     boolean cancelRequested;
     /** Start of the first model call the job rode in; -1 before. */
@@ -106,6 +112,13 @@ final class JobRun {
         lastCallNanos = callStartNanos;
     }
 
+    /** Counts one decode call this job's latents rode in, once per call. */
+    void countDecode(long batchSeq) {
+        if (lastDecodeSeq == batchSeq) return;
+        lastDecodeSeq = batchSeq;
+        decodeCalls++;
+    }
+
     /** Steps of the slowest sample, planned steps of the longest, samples finished. */
     SchedulerEvent.Progress progress() {
         int minSteps = Integer.MAX_VALUE;
@@ -114,7 +127,7 @@ final class JobRun {
             minSteps = Math.min(minSteps, s.state.stepsDone());
             maxTotal = Math.max(maxTotal, s.state.totalSteps());
         }
-        return new SchedulerEvent.Progress(job, minSteps, maxTotal, slots.size() - samplesLeft);
+        return new SchedulerEvent.Progress(job, minSteps, maxTotal, slots.size() - samplesLeft, decodeCalls);
     }
 
     /** The job's single outcome; a SUCCEEDED job whose results cannot be read ends FAILED instead. */
@@ -125,7 +138,7 @@ final class JobRun {
             for (SampleSlot s : slots) nfe = Math.max(nfe, s.state.nfe());
             if (status == JobStatus.SUCCEEDED) {
                 List<float[]> r = new ArrayList<>(slots.size());
-                for (SampleSlot s : slots) r.add(s.state.result());
+                for (SampleSlot s : slots) r.add(s.decoded != null ? s.decoded : s.state.result());
                 results = List.copyOf(r);
             }
         } catch (RuntimeException e) {
@@ -138,7 +151,7 @@ final class JobRun {
         long sampling = started() ? endNanos - firstCallNanos : 0;
         double meanRows = modelCalls == 0 ? 0 : (double) rowsInCalls / modelCalls;
         return new JobOutcome(job, status, errorCode, errorMessage, results, Math.max(0, queued), Math.max(0, sampling),
-                nfe, modelCalls, meanRows, maxCallRows);
+                nfe, modelCalls, meanRows, maxCallRows, decodeCalls);
     }
 
     @Override

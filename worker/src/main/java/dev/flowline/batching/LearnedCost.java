@@ -13,4 +13,5 @@ package dev.flowline.batching;
  */
 public record LearnedCost(String groupKey, String kind, double perCallMicros, double perRowMicros, int targetRows, long calls) {
     public static final String VELOCITY = "velocity";
+    public static final String DECODE = "decode";
 }

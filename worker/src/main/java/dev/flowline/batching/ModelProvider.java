@@ -1,5 +1,6 @@
 package dev.flowline.batching;
 
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 
 import java.util.Optional;
@@ -8,6 +9,11 @@ import java.util.Optional;
 @FunctionalInterface
 public interface ModelProvider {
     Optional<VelocityModel> find(String name);
+
+    /** The decoder of a latent model: its finished samples are decoded before the job ends. Empty for pixel models. */
+    default Optional<LatentDecoder> decoder(String name) {
+        return Optional.empty();
+    }
 
     /** A provider of exactly one model, found by its name (benchmarks and tests). */
     static ModelProvider of(VelocityModel model) {

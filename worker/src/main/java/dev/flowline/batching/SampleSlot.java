@@ -15,6 +15,10 @@ final class SampleSlot {
     long readyOrder;
     /** Whether the sample has ridden in any model call (a fresh cohort may wait for company, a running one never). */
     boolean evaluated;
+    /** Finished integrating and waiting in its model's decode group (latent models); {@link #rows} is then 1. */
+    boolean decoding;
+    /** The decoded sample, once its decode call succeeded: the job's output instead of the latent. */
+    float[] decoded;
     /** Finished, or its job ended: it must not be batched again. */
     boolean done;
     /** Scratch for one batch-forming pass: effective priority at that pass's time. */

@@ -1,5 +1,6 @@
 package dev.flowline.batching;
 
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 
 import java.time.Duration;
@@ -73,6 +74,11 @@ final class SchedulerCore {
 
     /** Admits the job (into the queue) or says why not. {@code model} is null when the provider knows no such model. */
     Admission offer(Job job, VelocityModel model, long now, Instant wallNow) {
+        return offer(job, model, null, now, wallNow);
+    }
+
+    /** {@link #offer(Job, VelocityModel, long, Instant)} for a latent model: {@code decoder} decodes its finished samples. */
+    Admission offer(Job job, VelocityModel model, LatentDecoder decoder, long now, Instant wallNow) {
         if (!admitting) return Admission.REJECTED_SHUTDOWN;
         if (runs.containsKey(job.jobId())) return Admission.REJECTED_DUPLICATE;
         if (model == null) return Admission.REJECTED_UNKNOWN_MODEL;
@@ -87,6 +93,7 @@ final class SchedulerCore {
             if (deadline != Long.MAX_VALUE) deadlineJobs++;
         }
         JobRun run = new JobRun(job, model, groupKey(model), nextJobSeq++, now, deadline);
+        run.decoder = decoder;
         runs.put(job.jobId(), run);
         queue.add(run);
         capacity.admit();
@@ -165,6 +172,7 @@ final class SchedulerCore {
      * the active set, nothing queued). A running cohort never waits: arrivals join it at the next step for free.
      */
     private long companyWindowEnd(BatchPlan batch) {
+        if (batch.decoder != null) return Long.MIN_VALUE; // finished work never waits for company
         if (options.mode() != BatchingMode.CONTINUOUS || maxDelayNanos == 0 || batch.rows >= options.maxBatchRows()
                 || batch.members.length != activeSamples || activeSamples >= options.maxActiveSamples()
                 || !queue.isEmpty() || !admitting || capacity.full()) return Long.MIN_VALUE;
@@ -178,6 +186,10 @@ final class SchedulerCore {
 
     /** Books the finished call: steps its members on, ends the jobs it finished or failed, reports the batch. */
     void complete(BatchPlan plan, BatchResult result, long now) {
+        if (plan.decoder != null) {
+            completeDecode(plan, result, now);
+            return;
+        }
         modelCalls++;
         rowsInCalls += plan.rows;
         Group group = groups.get(plan.groupKey);
@@ -217,6 +229,39 @@ final class SchedulerCore {
                 result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples)));
     }
 
+    /** Books a finished decode call: members that decoded are done; a job succeeds when all its samples are. */
+    private void completeDecode(BatchPlan plan, BatchResult result, long now) {
+        Group group = groups.get(plan.groupKey);
+        if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos);
+        List<JobRun> advanced = new ArrayList<>();
+        for (int i = 0; i < plan.members.length; i++) {
+            SampleSlot s = plan.members[i];
+            JobRun run = s.run;
+            if (run.phase != JobRun.Phase.ACTIVE || s.done) continue;
+            run.countDecode(plan.seq);
+            if (result.memberFailed(i)) {
+                end(run, JobStatus.FAILED, result.errorCode(i), result.errorMessage(i), now);
+                continue;
+            }
+            s.decoded = result.decoded[i];
+            s.done = true;
+            activeSamples--;
+            slotsDirty = true;
+            if (--run.samplesLeft == 0) end(run, JobStatus.SUCCEEDED, null, null, now);
+            else if (run.job.progress() && !advanced.contains(run)) advanced.add(run);
+        }
+        for (JobRun run : advanced) {
+            if (run.phase != JobRun.Phase.ACTIVE) continue;
+            try {
+                events.add(run.progress());
+            } catch (RuntimeException e) { // progress is best effort
+                continue;
+            }
+        }
+        events.add(new SchedulerEvent.Batch(new BatchRecord(plan.groupKey, plan.rows, plan.members.length, plan.jobs,
+                result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples)));
+    }
+
     /** Events decided since the last call, oldest first. */
     List<SchedulerEvent> drainEvents() {
         if (events.isEmpty()) return List.of();
@@ -238,7 +283,7 @@ final class SchedulerCore {
         for (Group g : groups.values()) {
             int target = options.mode() != BatchingMode.CONTINUOUS ? options.maxBatchRows()
                     : Math.min(options.maxBatchRows(), g.curve.learned(maxCallNanos));
-            out.add(g.curve.model(g.key, LearnedCost.VELOCITY, target));
+            out.add(g.curve.model(g.key, g.kind(), target));
         }
         return out;
     }
@@ -387,10 +432,29 @@ final class SchedulerCore {
     }
 
     private void finishSlot(SampleSlot s, long now) {
+        if (s.run.decoder != null && !s.decoding) {
+            queueDecode(s, now);
+            return;
+        }
         s.done = true;
         activeSamples--;
         slotsDirty = true;
         if (--s.run.samplesLeft == 0) end(s.run, JobStatus.SUCCEEDED, null, null, now);
+    }
+
+    /**
+     * A latent model's sample finished integrating: its latent waits, one row, in the model's decode group, which
+     * the batch former weighs against velocity calls like any group (so the ordering policy decides when it runs).
+     */
+    private void queueDecode(SampleSlot s, long now) {
+        JobRun run = s.run;
+        s.decoding = true;
+        s.rows = 1;
+        s.readySinceNanos = now;
+        s.readyOrder = nextReadyOrder++;
+        slotsDirty = true; // leaves its velocity group at the next purge
+        String key = DecodeExecutor.key(run.groupKey);
+        groups.computeIfAbsent(key, k -> new Group(k, run.model, run.decoder, options.maxBatchRows())).slots.add(s);
     }
 
     /** The one way a job ends with an outcome. */
@@ -428,7 +492,7 @@ final class SchedulerCore {
     }
 
     private void purgeDoneSlots() {
-        for (Group g : groups.values()) g.slots.removeIf(s -> s.done);
+        for (Group g : groups.values()) g.slots.removeIf(s -> s.done || !g.holds(s));
         slotsDirty = false;
     }
 

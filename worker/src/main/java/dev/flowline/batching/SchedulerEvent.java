@@ -15,10 +15,10 @@ sealed interface SchedulerEvent {
         }
     }
 
-    record Progress(Job job, int stepsDone, int totalSteps, int samplesDone) implements SchedulerEvent {
+    record Progress(Job job, int stepsDone, int totalSteps, int samplesDone, int decodeCalls) implements SchedulerEvent {
         @Override
         public void deliverTo(SchedulerListener listener) {
-            listener.onProgress(job, stepsDone, totalSteps, samplesDone);
+            listener.onProgress(job, stepsDone, totalSteps, samplesDone, decodeCalls);
         }
     }
 

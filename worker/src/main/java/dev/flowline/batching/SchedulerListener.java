@@ -11,6 +11,11 @@ public interface SchedulerListener {
     /** For jobs that asked for progress, after each tick that advanced them (throttling is the caller's concern). */
     default void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone) {}
 
+    /** {@link #onProgress(Job, int, int, int)} with the decoder calls so far (latent models); the scheduler calls this one. */
+    default void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone, int decodeCalls) {
+        onProgress(job, stepsDone, totalSteps, samplesDone);
+    }
+
     /** Room again after a REJECTED_FULL, once load fell below the low watermark. */
     default void onCapacityAvailable() {}
 

@@ -7,8 +7,11 @@ import dev.flowline.batching.ModelProvider;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.batching.SchedulerListener;
 import dev.flowline.config.WorkerConfig;
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.model.ModelRegistry;
+import dev.flowline.model.PipelineStage;
+import dev.flowline.model.VelocityModel;
 import dev.flowline.output.OutputMetrics;
 import dev.flowline.output.OutputOffloader;
 import dev.flowline.output.OutputStore;
@@ -96,8 +99,8 @@ public final class FlowlineWorker {
             }
 
             @Override
-            public void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone) {
-                resultsRef[0].progress(job, stepsDone, totalSteps, samplesDone);
+            public void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone, int decodeCalls) {
+                resultsRef[0].progress(job, stepsDone, totalSteps, samplesDone, decodeCalls);
             }
 
             @Override
@@ -111,7 +114,17 @@ public final class FlowlineWorker {
                 telemetry.batch(batch);
             }
         };
-        ModelProvider models = name -> registry.names().contains(name) ? Optional.of(registry.get(name)) : Optional.empty();
+        ModelProvider models = new ModelProvider() {
+            @Override
+            public Optional<VelocityModel> find(String name) {
+                return registry.names().contains(name) ? Optional.of(registry.get(name)) : Optional.empty();
+            }
+
+            @Override
+            public Optional<LatentDecoder> decoder(String name) {
+                return registry.names().contains(name) ? registry.decoder(name) : Optional.empty();
+            }
+        };
         this.scheduler = Scheduler.start(config.batching(), models, listener);
         metrics.bindJobsInFlight(scheduler::jobsInFlight);
         metrics.bindLearnedCosts(scheduler::learnedCosts);
@@ -126,6 +139,11 @@ public final class FlowlineWorker {
             @Override
             public Collection<String> names() {
                 return registry.names();
+            }
+
+            @Override
+            public Optional<PipelineStage> decoder(String name) {
+                return registry.names().contains(name) ? registry.decoderStage(name) : Optional.empty();
             }
         }, config.limits());
         RequestDecoder decoder = new RequestDecoder(codec, jobs, workerId, config.limits().maxResultBytes());
@@ -180,7 +198,10 @@ public final class FlowlineWorker {
             }
             if (config.http().enabled()) await(w.vertx.deployVerticle(w.http));
             await(w.vertx.executeBlocking(() -> {
-                for (String name : registry.names()) registry.get(name);
+                for (String name : registry.names()) {
+                    registry.get(name);
+                    registry.decoder(name); // a latent model's decoder too: a broken one fails the start, not a job
+                }
                 return null;
             }));
             w.modelCount = registry.names().size();

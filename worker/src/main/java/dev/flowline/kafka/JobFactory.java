@@ -7,6 +7,7 @@ import dev.flowline.avro.SamplerSpec;
 import dev.flowline.batching.Job;
 import dev.flowline.config.LimitOptions;
 import dev.flowline.model.ModelInfo;
+import dev.flowline.model.PipelineStage;
 import dev.flowline.sampling.AdaptiveOptions;
 import dev.flowline.sampling.InvalidSamplerException;
 import dev.flowline.sampling.SampleState;
@@ -39,6 +40,11 @@ public final class JobFactory {
 
         /** Known names, for the error message of an unknown one. */
         Collection<String> names();
+
+        /** A latent model's decoder: the job's output is what it produces (shape, value range). Empty for pixel models. */
+        default Optional<PipelineStage> decoder(String name) {
+            return Optional.empty();
+        }
     }
 
     /** Longest job id accepted: the id is the key of the result, progress and telemetry records. */
@@ -71,15 +77,20 @@ public final class JobFactory {
         }
         int label = label(req.getConditioning(), info);
         checkMetadata(req.getMetadata());
-        OutputEncoder.ImageGeometry image = imageGeometry(req.getOutputFormat(), info);
+        Optional<PipelineStage> decoder = models.decoder(info.name());
+        OutputEncoder.ImageGeometry image = decoder.isPresent() ? decodedGeometry(req.getOutputFormat(), info, decoder.get())
+                : imageGeometry(req.getOutputFormat(), info);
+        // a latent model's output is the decoded sample: its shape and range, not the latent's
+        int[] outShape = decoder.map(PipelineStage::outputShape).orElse(info.sampleShape());
+        ModelInfo.ValueRange range = decoder.map(PipelineStage::valueRange).orElse(info.valueRange());
 
         Sampler sampler = sampler(req.getSampler(), info, label);
         List<SampleState> samples = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             samples.add(sampler.newSample(info.dim(), req.getSeed(), i, label));
         }
-        JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), info.sampleShape(), image,
-                info.valueRange().min(), info.valueRange().max(), n, req.getMetadata(), SamplerChoice.of(sampler));
+        JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), outShape, image,
+                range.min(), range.max(), n, req.getMetadata(), SamplerChoice.of(sampler));
         Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
                 .optAttachment(ticket).optSamplerKey(sampler.config().toString()).build();
@@ -190,6 +201,14 @@ public final class JobFactory {
         return OutputEncoder.imageGeometry(info.sampleShape()).orElseThrow(() -> InvalidJobException.field("outputFormat",
                 "model '" + info.name() + "' does not produce images (shape " + java.util.Arrays.toString(info.sampleShape())
                         + "); ask for RAW_FLOAT32"));
+    }
+
+    private static OutputEncoder.ImageGeometry decodedGeometry(OutputFormat format, ModelInfo info, PipelineStage decoder)
+            throws InvalidJobException {
+        if (format != OutputFormat.PNG) return null;
+        return OutputEncoder.imageGeometry(decoder.outputShape()).orElseThrow(() -> InvalidJobException.field("outputFormat",
+                "the decoder of model '" + info.name() + "' does not produce images (shape "
+                        + java.util.Arrays.toString(decoder.outputShape()) + "); ask for RAW_FLOAT32"));
     }
 
     /** InvalidSamplerException messages start with "field: "; the field is prefixed again by InvalidJobException. */

@@ -176,7 +176,7 @@ public final class ResultBuilder {
                         .setTotalMs(totalMs).build())
                 .setNfe(o.nfe())
                 .setBatchStats(BatchStats.newBuilder().setModelCalls(o.modelCalls()).setMeanBatchRows(o.meanBatchRows())
-                        .setMaxBatchRows(o.maxBatchRows()).build())
+                        .setMaxBatchRows(o.maxBatchRows()).setDecodeCalls(o.decodeCalls()).build())
                 .setWorkerId(workerId)
                 .setCompletedAt(Instant.ofEpochMilli(nowMillis))
                 .setMetadata(t.metadata())

@@ -158,13 +158,18 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
 
     /** Progress of a job that asked for it (device thread); throttled per job, the final one always sent. */
     public void progress(Job job, int stepsDone, int totalSteps, int samplesDone) {
+        progress(job, stepsDone, totalSteps, samplesDone, 0);
+    }
+
+    /** {@link #progress(Job, int, int, int)} with the decoder calls so far (latent models). */
+    public void progress(Job job, int stepsDone, int totalSteps, int samplesDone, int decodeCalls) {
         context.runOnContext(v -> {
             if (!(job.attachment() instanceof JobTicket t)) return;
             boolean last = samplesDone >= t.numSamples();
             if (last && finalSent.contains(job.jobId())) return;
             if (!throttle.shouldEmit(job.jobId(), System.currentTimeMillis(), last)) return;
             if (last) finalSent.add(job.jobId());
-            sendProgress(t, stepsDone, totalSteps, samplesDone);
+            sendProgress(t, stepsDone, totalSteps, samplesDone, decodeCalls);
         });
     }
 
@@ -173,14 +178,14 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
         if (finalSent.remove(t.jobId())) return;
         if (outcome.status() == dev.flowline.batching.JobStatus.SUCCEEDED) {
             int steps = outcome.job().samples().stream().mapToInt(s -> s.totalSteps()).max().orElse(0);
-            sendProgress(t, steps, steps, t.numSamples());
+            sendProgress(t, steps, steps, t.numSamples(), outcome.decodeCalls());
         }
     }
 
-    private void sendProgress(JobTicket t, int stepsDone, int totalSteps, int samplesDone) {
+    private void sendProgress(JobTicket t, int stepsDone, int totalSteps, int samplesDone, int decodeCalls) {
         ProgressEvent e = ProgressEvent.newBuilder().setJobId(t.jobId()).setWorkerId(workerId)
                 .setTimestamp(Instant.now()).setStep(stepsDone).setTotalSteps(totalSteps)
-                .setSamplesDone(samplesDone).setNumSamples(t.numSamples()).build();
+                .setSamplesDone(samplesDone).setNumSamples(t.numSamples()).setDecodeCalls(decodeCalls).build();
         publisher.send(progressTopic, t.jobId(), codec.encode(e))
                 .onFailure(err -> log.debug("progress event of {} not sent: {}", t.jobId(), err.toString()));
     }

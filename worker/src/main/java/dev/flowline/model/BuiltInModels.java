@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 final class BuiltInModels {
     /** Names of the models the jar may carry; a missing one is simply not offered. */
-    static final List<String> NAMES = List.of("fashion-mnist", "fashion-mnist-flowmap");
+    static final List<String> NAMES = List.of("fashion-mnist", "fashion-mnist-flowmap", "fashion-mnist-latent");
 
     private BuiltInModels() {}
 
@@ -79,6 +79,9 @@ final class BuiltInModels {
 
     private static List<String> referencedFiles(ModelManifest m) {
         List<String> files = new ArrayList<>(m.files().values());
+        // a latent model's decoder and encoder load from files beside the velocity model's
+        m.decoder().ifPresent(d -> files.addAll(d.files().values()));
+        m.encoder().ifPresent(e -> files.addAll(e.files().values()));
         m.evaluation().ifPresent(e -> {
             e.classifier().ifPresent(files::add);
             e.referenceFeatures().ifPresent(files::add);

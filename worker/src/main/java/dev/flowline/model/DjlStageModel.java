@@ -21,7 +21,7 @@ import java.nio.file.Path;
  * way. Rows are independent (the stages are convolutional, no batch statistics), so a batch of many jobs' latents
  * gives each row what decoding it alone gives.
  */
-public final class DjlStageModel implements AutoCloseable {
+public final class DjlStageModel implements LatentDecoder, AutoCloseable {
     private final String model;
     private final PipelineStage stage;
     private final EngineKind engine;
@@ -82,21 +82,25 @@ public final class DjlStageModel implements AutoCloseable {
     }
 
     /** The stage this runs. */
+    @Override
     public PipelineStage stage() {
         return stage;
     }
 
     /** Floats per input row. */
+    @Override
     public int inputDim() {
         return inDim;
     }
 
     /** Floats per output row. */
+    @Override
     public int outputDim() {
         return outDim;
     }
 
     /** Runs {@code rows} rows of {@code in} (row-major) into {@code out}. */
+    @Override
     public synchronized void run(int rows, float[] in, float[] out) {
         if (closed) throw new ModelException(model, stage.field() + " is closed");
         if (rows < 0 || in.length < (long) rows * inDim || out.length < (long) rows * outDim) {

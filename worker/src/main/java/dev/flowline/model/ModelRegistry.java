@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -37,6 +38,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final Map<String, ModelManifest> manifests;
     private final Map<String, VelocityModel> inProcess = new TreeMap<>();
     private final Map<String, VelocityModel> loaded = new LinkedHashMap<>();
+    /** Loaded decoders of latent models, by model name. */
+    private final Map<String, DjlStageModel> decoders = new LinkedHashMap<>();
     private boolean closed;
 
     /**
@@ -148,6 +151,31 @@ public final class ModelRegistry implements AutoCloseable {
         return model;
     }
 
+    /** A latent model's {@code decoder} as its manifest declares it (no loading); empty for other models. */
+    public synchronized Optional<PipelineStage> decoderStage(String name) {
+        if (inProcess.containsKey(name)) return Optional.empty();
+        return manifest(name).decoder();
+    }
+
+    /**
+     * The decoder of a latent model (its manifest's {@code decoder}), loading it on first use on the model's engine
+     * (or the decoder's own engine when it has no file for that one); empty for a model without one.
+     *
+     * @throws ModelLoadException for an unknown name or a decoder that does not load
+     */
+    public synchronized Optional<LatentDecoder> decoder(String name) {
+        if (closed) throw new IllegalStateException("model registry is closed");
+        if (inProcess.containsKey(name)) return Optional.empty();
+        DjlStageModel d = decoders.get(name);
+        if (d != null) return Optional.of(d);
+        ModelManifest manifest = manifest(name);
+        if (manifest.decoder().isEmpty()) return Optional.empty();
+        d = DjlStageModel.load(manifest, manifest.decoder().get(), engineFor(name), options.runtime());
+        log.info("loaded the decoder of model '{}': {}", name, d.stage());
+        decoders.put(name, d);
+        return Optional.of(d);
+    }
+
     /**
      * Offers an in-process model (e.g. {@link AnalyticGaussianModel} for benchmarks) under its {@code info().name()};
      * the registry closes it on {@link #close}.
@@ -169,17 +197,20 @@ public final class ModelRegistry implements AutoCloseable {
         if (closed) return;
         closed = true;
         RuntimeException first = null;
-        List<VelocityModel> all = new ArrayList<>(loaded.values());
+        List<AutoCloseable> all = new ArrayList<>(loaded.values());
         all.addAll(inProcess.values());
-        for (VelocityModel m : all) {
+        all.addAll(decoders.values());
+        for (AutoCloseable m : all) {
             try {
                 m.close();
-            } catch (RuntimeException e) {
-                if (first == null) first = e;
-                else first.addSuppressed(e);
+            } catch (Exception e) {
+                RuntimeException r = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+                if (first == null) first = r;
+                else first.addSuppressed(r);
             }
         }
         loaded.clear();
+        decoders.clear();
         inProcess.clear();
         if (first != null) throw first;
     }
