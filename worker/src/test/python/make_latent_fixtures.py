@@ -1,4 +1,6 @@
-"""Writes the tiny-latent fixture: the tiny velocity model (sample shape 1x4x4) with a decoder 1x4x4 -> 1x8x8.
+"""Writes the tiny-latent fixture: the tiny velocity model (sample shape 1x4x4) with a decoder 1x4x4 -> 1x8x8, and
+tiny-latent-batch2: the same with a decoder exported with a fixed batch axis of 2. Its load probe (a batch of 2)
+passes and any other decode call fails inside ONNX Runtime: a real decoder failure for the decode stage's tests.
 
     /usr/bin/python3 worker/src/test/python/make_latent_fixtures.py
 
@@ -47,5 +49,23 @@ def main():
                       dynamic_axes={"z": {0: "batch"}, "image": {0: "batch"}})
 
 
+def fixed_batch():
+    torch.manual_seed(16)
+    out = os.path.join(FIXTURES, "tiny-latent-batch2")
+    os.makedirs(out, exist_ok=True)
+    shutil.copy(os.path.join(FIXTURES, "tiny-latent", "model.onnx"), out)
+    with open(os.path.join(FIXTURES, "tiny-latent", "flowline-model.json")) as f:
+        m = json.load(f)
+    m["name"] = "tiny-latent-batch2"
+    m["description"] = "Test fixture: tiny-latent whose decoder only takes batches of exactly 2"
+    with open(os.path.join(out, "flowline-model.json"), "w") as f:
+        json.dump(m, f, indent=2)
+        f.write("\n")
+    dec = TinyDecoder().eval()
+    torch.onnx.export(dec, (torch.randn(2, 1, 4, 4),), os.path.join(out, "decoder.onnx"), opset_version=17,
+                      input_names=["z"], output_names=["image"])  # no dynamic axes: batch fixed at 2
+
+
 if __name__ == "__main__":
     main()
+    fixed_batch()
