@@ -60,21 +60,48 @@ final class BuiltInModels {
             Files.createDirectories(target);
             Path manifestFile = target.resolve(ModelManifest.FILE_NAME);
             writeAtomically(manifestFile, manifestBytes);
+            // The reader requires a decoder's or encoder's files beside the manifest, so those go first.
+            for (String file : stageFiles(manifestBytes)) extractFile(dir, file, target);
             // Parse from the extracted copy: errors then name a real file, and we learn which files to extract.
             ModelManifest manifest = ManifestReader.read(manifestFile);
-            for (String file : referencedFiles(manifest)) {
-                URL url = BuiltInModels.class.getResource(dir + file);
-                if (url == null) continue;
-                Path out = target.resolve(file).normalize();
-                Files.createDirectories(out.getParent());
-                try (InputStream in = url.openStream()) {
-                    writeAtomically(out, in.readAllBytes());
-                }
-            }
+            for (String file : referencedFiles(manifest)) extractFile(dir, file, target);
             return Optional.of(manifestFile);
         } catch (IOException e) {
             throw new ModelLoadException(name, cacheDir, "cannot extract the built-in model into the cache directory: " + e, e);
         }
+    }
+
+    /** Copies one named file of the model from the classpath into {@code target}; a file not there is left out. */
+    private static void extractFile(String dir, String file, Path target) throws IOException {
+        Path base = target.normalize();
+        Path out = base.resolve(file).normalize();
+        if (!out.startsWith(base)) return; // the reader rejects such a name, naming its field
+        URL url = BuiltInModels.class.getResource(dir + file);
+        if (url == null) return;
+        Files.createDirectories(out.getParent());
+        try (InputStream in = url.openStream()) {
+            writeAtomically(out, in.readAllBytes());
+        }
+    }
+
+    /** Files named by the raw manifest's {@code decoder} and {@code encoder} ({@code file} and {@code alternatives}). */
+    private static List<String> stageFiles(byte[] manifestBytes) {
+        List<String> files = new ArrayList<>();
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifestBytes);
+        } catch (IOException e) {
+            return files; // the reader reports the broken manifest properly
+        }
+        for (String field : List.of("decoder", "encoder")) {
+            com.fasterxml.jackson.databind.JsonNode stage = root == null ? null : root.get(field);
+            if (stage == null || !stage.isObject()) continue;
+            if (stage.path("file").isTextual()) files.add(stage.get("file").asText());
+            stage.path("alternatives").forEach(f -> {
+                if (f.isTextual()) files.add(f.asText());
+            });
+        }
+        return files;
     }
 
     private static List<String> referencedFiles(ModelManifest m) {

@@ -52,6 +52,33 @@ class BuiltInDemoModelTest {
         reproduceRecordedOutputs("fashion-mnist-flowmap", engine);
     }
 
+    /**
+     * The latent model is a built-in too: its velocity model and its decoder (loaded through the registry, on the
+     * engine asked for) reproduce the export's recorded outputs for a fixed latent.
+     */
+    @ParameterizedTest
+    @EnumSource(EngineKind.class)
+    void theLatentModelAndItsDecoderReproduceTheirRecordedOutputsOnBothEngines(EngineKind engine) throws Exception {
+        reproduceRecordedOutputs("fashion-mnist-latent", engine);
+    }
+
+    private static void assertRows(String what, JsonNode rowsRef, float[] out, int rows, int dim, double tol) {
+        for (int row = 0; row < rows; row++) {
+            JsonNode expected = rowsRef.get(row);
+            for (int i = 0; i < 16; i++) {
+                assertThat((double) out[row * dim + i]).as("%s row %d value %d", what, row, i)
+                        .isCloseTo(expected.get("first16").get(i).asDouble(), within(tol));
+            }
+            double sum = 0, sq = 0;
+            for (int i = 0; i < dim; i++) {
+                sum += out[row * dim + i];
+                sq += (double) out[row * dim + i] * out[row * dim + i];
+            }
+            assertThat(sum).as("%s row %d sum", what, row).isCloseTo(expected.get("sum").asDouble(), within(tol * dim));
+            assertThat(Math.sqrt(sq)).as("%s row %d l2", what, row).isCloseTo(expected.get("l2").asDouble(), within(tol * Math.sqrt(dim)));
+        }
+    }
+
     private void reproduceRecordedOutputs(String name, EngineKind engine) throws Exception {
         assumeTrue(BuiltInModels.present(name), "built-in " + name + " model is not on the classpath yet");
         JsonNode ref;
@@ -60,7 +87,9 @@ class BuiltInDemoModelTest {
         }
         JsonNode input = ref.get("input");
         int rows = input.get("t").size();
-        int dim = 28 * 28;
+        int dim = 1;
+        if (input.has("shape")) for (int i = 1; i < input.get("shape").size(); i++) dim *= input.get("shape").get(i).asInt();
+        else dim = 28 * 28;
         float[] x = new float[rows * dim];
         float[] t = new float[rows];
         float[] r = new float[rows];
@@ -80,6 +109,12 @@ class BuiltInDemoModelTest {
             VelocityModel model = registry.get(name);
             assertThat(model.info().flowMap()).isEqualTo(input.has("r"));
             model.velocity(rows, x, t, r, labels, out);
+            if (ref.has("decoder")) { // a latent model: the recorded image is the decoder's output for the input latent
+                LatentDecoder decoder = registry.decoder(name).orElseThrow();
+                float[] image = new float[rows * decoder.outputDim()];
+                decoder.run(rows, x, image);
+                assertRows(name + " " + engine + " decoder", ref.get("decoder").get("rows"), image, rows, decoder.outputDim(), tol);
+            }
             for (int row = 0; row < rows; row++) {
                 JsonNode expected = ref.get("output").get("rows").get(row);
                 for (int i = 0; i < 16; i++) {
