@@ -147,19 +147,36 @@ public final class ModelsCommand implements Callable<Integer> {
                 for (int i = 0; i < n; i++) states.add(sampler.newSample(info.dim(), seed, i, label));
                 long t0 = System.nanoTime();
                 SampleRunner.RunStats stats = SampleRunner.runToCompletion(model, info.dim(), states, Math.max(2, info.batchSizeHint() * 2));
+                List<float[]> images = new ArrayList<>();
+                for (SampleState s : states) images.add(s.result());
+                int[] shape = info.sampleShape();
+                ModelInfo.ValueRange range = info.valueRange();
+                var decoder = registry.decoder(name);
+                if (decoder.isPresent()) { // a latent model: the grid shows the decoded images, all decoded in one call
+                    var dec = decoder.get();
+                    float[] z = new float[n * dec.inputDim()];
+                    for (int i = 0; i < n; i++) System.arraycopy(images.get(i), 0, z, i * dec.inputDim(), dec.inputDim());
+                    float[] x = new float[n * dec.outputDim()];
+                    dec.run(n, z, x);
+                    images.clear();
+                    for (int i = 0; i < n; i++) images.add(java.util.Arrays.copyOfRange(x, i * dec.outputDim(), (i + 1) * dec.outputDim()));
+                    shape = dec.stage().outputShape();
+                    range = dec.stage().valueRange();
+                }
                 double ms = (System.nanoTime() - t0) / 1e6;
-                writeGrid(info, states, out);
-                System.out.printf("%d samples of %s (%s) in %.0f ms: %d model calls, %d rows, %d NFE per sample -> %s%n", n, name,
+                writeGrid(name, images, shape, range, out);
+                System.out.printf("%d samples of %s (%s) in %.0f ms: %d model calls%s, %d rows, %d NFE per sample -> %s%n", n, name,
                         label == VelocityField.NO_LABEL ? "unconditional" : "class " + label
                                 + (label < info.classNames().size() ? " " + info.classNames().get(label) : ""),
-                        ms, stats.modelCalls(), stats.rows(), states.get(0).nfe(), out.toAbsolutePath());
+                        ms, stats.modelCalls(), decoder.isPresent() ? " + 1 decoder call" : "", stats.rows(), states.get(0).nfe(),
+                        out.toAbsolutePath());
             }
             return 0;
         }
 
-        private static void writeGrid(ModelInfo info, List<SampleState> states, Path out) throws Exception {
-            OutputEncoder.ImageGeometry g = OutputEncoder.imageGeometry(info.sampleShape())
-                    .orElseThrow(() -> new IllegalArgumentException("model " + info.name() + " has shape " + shape(info.sampleShape()) + ", not an image"));
+        private static void writeGrid(String name, List<float[]> states, int[] shape, ModelInfo.ValueRange range, Path out) throws Exception {
+            OutputEncoder.ImageGeometry g = OutputEncoder.imageGeometry(shape)
+                    .orElseThrow(() -> new IllegalArgumentException("model " + name + " has shape " + shape(shape) + ", not an image"));
             int cols = (int) Math.ceil(Math.sqrt(states.size())), rows = (states.size() + cols - 1) / cols, scale = 3, gap = 2;
             int cw = g.width() * scale + gap, ch = g.height() * scale + gap;
             BufferedImage grid = new BufferedImage(cols * cw + gap, rows * ch + gap, BufferedImage.TYPE_INT_RGB);
@@ -168,7 +185,7 @@ public final class ModelsCommand implements Callable<Integer> {
             g2.setColor(java.awt.Color.WHITE);
             g2.fillRect(0, 0, grid.getWidth(), grid.getHeight());
             for (int i = 0; i < states.size(); i++) {
-                BufferedImage img = OutputEncoder.image(states.get(i).result(), g, info.valueRange().min(), info.valueRange().max());
+                BufferedImage img = OutputEncoder.image(states.get(i), g, range.min(), range.max());
                 g2.drawImage(img, gap + (i % cols) * cw, gap + (i / cols) * ch, g.width() * scale, g.height() * scale, null);
             }
             g2.dispose();

@@ -78,6 +78,24 @@ class ModelsCommandTest {
         assertThat(img.getHeight()).isEqualTo(30);
     }
 
+    /** A latent model's grid shows decoded images: 1x8x8 from the tiny-latent decoder, not the 1x4x4 latents. */
+    @Test
+    void sampleOfALatentModelWritesAGridOfDecodedImages(@TempDir Path dir) throws Exception {
+        Path src = Path.of("src/test/resources/fixtures/tiny-latent");
+        Path dst = Files.createDirectories(dir.resolve("tiny-latent"));
+        try (Stream<Path> files = Files.list(src)) {
+            for (Path f : files.toList()) Files.copy(f, dst.resolve(f.getFileName()));
+        }
+        Path png = dir.resolve("latent.png");
+        int code = run(new StringWriter(), "models", "sample", "tiny-latent", "--no-builtin", "--models-dir", dir.toString(),
+                "--class", "1", "--n", "4", "--solver", "heun", "--steps", "3", "--out", png.toString());
+        assertThat(code).isZero();
+        BufferedImage img = ImageIO.read(png.toFile());
+        // 2x2 grid of 8x8 decoded images scaled 3x with 2-pixel gaps: 2*(24+2)+2 = 54.
+        assertThat(img.getWidth()).isEqualTo(54);
+        assertThat(img.getHeight()).isEqualTo(54);
+    }
+
     @Test
     void optimiseScheduleStoresANamedGridInTheManifest(@TempDir Path dir) throws Exception {
         Path model = copyFixture(dir);
