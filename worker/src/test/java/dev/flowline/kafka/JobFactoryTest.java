@@ -40,6 +40,51 @@ class JobFactoryTest {
         }
     }, new LimitOptions(8, 100, 400, 64, 1_000_000));
 
+    private static final ModelInfo LATENT = AnalyticGaussianModel.builder().optName("latent").optSampleShape(4, 7, 7).optNumClasses(0).build().info();
+    private static final ModelInfo LATENT_FLAT = AnalyticGaussianModel.builder().optName("latent-flat").optSampleShape(4, 7, 7).optNumClasses(0).build().info();
+
+    private static dev.flowline.model.PipelineStage stage(int[] out, double lo, double hi) {
+        return new dev.flowline.model.PipelineStage("decoder", dev.flowline.model.EngineKind.ONNX_RUNTIME,
+                Map.of(dev.flowline.model.EngineKind.ONNX_RUNTIME, "decoder.onnx"), "z", "image", new int[] {4, 7, 7}, out,
+                new ModelInfo.ValueRange(lo, hi));
+    }
+
+    /** Latent models: one decoding to a 1x28x28 image in [0, 1], one decoding to a flat vector. */
+    private final JobFactory latentFactory = new JobFactory(new JobFactory.ModelCatalog() {
+        @Override
+        public Optional<ModelInfo> info(String name) {
+            return List.of(LATENT, LATENT_FLAT).stream().filter(m -> m.name().equals(name)).findFirst();
+        }
+
+        @Override
+        public Collection<String> names() {
+            return List.of("latent", "latent-flat");
+        }
+
+        @Override
+        public Optional<dev.flowline.model.PipelineStage> decoder(String name) {
+            return Optional.of(name.equals("latent") ? stage(new int[] {1, 28, 28}, 0, 1) : stage(new int[] {784}, -1, 1));
+        }
+    }, new LimitOptions(8, 100, 400, 64, 1_000_000));
+
+    @Test
+    void aLatentModelsJobIsDescribedByItsDecodersOutputNotItsLatent() throws Exception {
+        Decoded.Valid v = latentFactory.create(with(b -> b.setModel("latent").setOutputFormat(OutputFormat.PNG)), REF);
+        assertThat(v.ticket().shape()).containsExactly(1, 28, 28);
+        assertThat(v.ticket().image()).isEqualTo(new OutputEncoder.ImageGeometry(1, 28, 28));
+        assertThat(v.ticket().valueLow()).isZero();
+        assertThat(v.ticket().valueHigh()).isEqualTo(1.0);
+        Decoded.Valid raw = latentFactory.create(with(b -> b.setModel("latent-flat").setOutputFormat(OutputFormat.RAW_FLOAT32)), REF);
+        assertThat(raw.ticket().shape()).containsExactly(784);
+    }
+
+    @Test
+    void pngOfALatentModelWhoseDecoderMakesNoImageIsRejectedNamingOutputFormat() {
+        assertThatThrownBy(() -> latentFactory.create(with(b -> b.setModel("latent-flat").setOutputFormat(OutputFormat.PNG)), REF))
+                .isInstanceOf(InvalidJobException.class).hasMessageStartingWith("outputFormat")
+                .hasMessageContaining("decoder of model 'latent-flat'").hasMessageContaining("RAW_FLOAT32");
+    }
+
     private static GenerationRequest.Builder req() {
         return GenerationRequest.newBuilder().setJobId("job-1").setModel("gauss").setNumSamples(3)
                 .setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(5).build()).setSeed(11);
