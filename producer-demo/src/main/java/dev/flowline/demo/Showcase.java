@@ -32,6 +32,8 @@ final class Showcase {
 
     /** The few-step flow-map model distilled from the showcased one; its column is left out where it is missing. */
     static final String FLOW_MAP_MODEL = "fashion-mnist-flowmap";
+    /** The latent model (velocity in a 4x7x7 latent, decoded to 28x28 by the worker); left out where it is missing. */
+    static final String LATENT_MODEL = "fashion-mnist-latent";
 
     static final List<Column> COLUMNS = List.of(
             new Column("Euler, 4 steps", "euler", 4, 1.0),
@@ -42,7 +44,8 @@ final class Showcase {
             new Column("Dopri5 (adaptive), w=%s", "dopri5", null, Double.NaN),
             new Column("Bespoke, 4 NFE, w=%s", "bespoke", 2, Double.NaN),
             new Column("Flow map, 1 step", FLOW_MAP_MODEL, "flowmap", 1, 1.0),
-            new Column("Flow map, 2 steps", FLOW_MAP_MODEL, "flowmap", 2, 1.0));
+            new Column("Flow map, 2 steps", FLOW_MAP_MODEL, "flowmap", 2, 1.0),
+            new Column("Latent, Heun 8 steps, w=%s", LATENT_MODEL, "heun", 8, Double.NaN));
 
     /** The columns whose model the worker serves (and, for bespoke, whose model ships learned solvers). */
     static List<Column> columns(java.util.function.Predicate<Column> available) {
@@ -59,7 +62,8 @@ final class Showcase {
                 double w = Double.isNaN(col.guidance()) ? guidance : col.guidance();
                 String label = String.format(col.label(), trim(w));
                 GenerationRequest req = GenerationRequest.newBuilder()
-                        .setJobId(String.format("showcase-c%d-%s", c, col.solver() + (col.steps() == null ? "" : col.steps()) + (w == 1.0 ? "" : "-w" + trim(w))))
+                        .setJobId(String.format("showcase-c%d-%s%s", c, col.solver() + (col.steps() == null ? "" : col.steps()) + (w == 1.0 ? "" : "-w" + trim(w)),
+                                LATENT_MODEL.equals(col.model()) ? "-latent" : ""))
                         .setModel(col.model() != null ? col.model() : model)
                         .setNumSamples(samplesPerCell)
                         .setConditioning(Conditioning.newBuilder().setClassLabel(c).build())
