@@ -202,4 +202,31 @@ class DecodeStageTest {
         assertThat(failed).as("seeds chosen so that some latents have a negative mean and some not").isBetween(1, specs.size() - 1);
         assertThat(rig.decodeCalls().size()).isLessThan(specs.size());
     }
+
+    @Test
+    void aJobCancelledWhileItsLatentsWaitForTheDecoderEndsCancelledAndLeavesTheDecodeCall() {
+        Rig rig = new Rig();
+        Job a = job("cancel-me", "tiny-latent", 1, 2, 0);
+        Job b = job("keep-me", "tiny-latent", 2, 1, 1);
+        rig.scheduler.offer(a);
+        rig.scheduler.offer(b);
+        // turn by turn until every latent finished integrating: they now wait in the decode group
+        for (int i = 0; i < 1_000 && !(a.samples().stream().allMatch(SampleState::isFinished)
+                && b.samples().stream().allMatch(SampleState::isFinished)); i++) {
+            rig.scheduler.tickOnce();
+        }
+        assertThat(rig.decodeCalls()).isEmpty();
+        assertThat(rig.listener.outcomes).isEmpty();
+        assertThat(rig.scheduler.cancel("cancel-me")).isTrue();
+        rig.runUntilIdle();
+
+        assertThat(rig.listener.outcome("cancel-me").status()).isEqualTo(JobStatus.CANCELLED);
+        JobOutcome kept = rig.listener.outcome("keep-me");
+        assertThat(kept.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(kept.decodeCalls()).isEqualTo(1);
+        assertThat(rig.decodeCalls()).singleElement().satisfies(call -> {
+            assertThat(call.jobs()).isEqualTo(1);
+            assertThat(call.rows()).isEqualTo(1); // the cancelled job's two latents were not decoded
+        });
+    }
 }
