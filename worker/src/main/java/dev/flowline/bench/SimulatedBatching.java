@@ -114,6 +114,10 @@ public final class SimulatedBatching {
                 log.printf("  load %.1f %-30s p50 %9.1f ms  p99 %9.1f ms  slo %.3f  unfinished %d%n", load, label, m.p50Ms(), m.p99Ms(),
                         m.sloAttainment(), m.unfinished());
             }
+            OpenLoop.ModeResult fcfs = ConservationBound.fcfsByJob(trace, o.mix(), service);
+            sweep.computeIfAbsent(FCFS, k -> new LinkedHashMap<>()).put(load, fcfs);
+            log.printf("  load %.1f %-30s p50 %9.1f ms  p99 %9.1f ms  slo %.3f  (reference: each job alone, in arrival order)%n", load, FCFS,
+                    fcfs.p50Ms(), fcfs.p99Ms(), fcfs.sloAttainment());
         }
         String continuous = "continuous-" + headlinePolicy.name().toLowerCase();
         Map<String, Object> json = new LinkedHashMap<>();
@@ -148,6 +152,7 @@ public final class SimulatedBatching {
             ratios.put(String.valueOf(load), byPolicy);
         }
         json.put("ratios_by_load_and_policy", ratios);
+        json.put("conservation", conservation(sweep, o, service, continuous));
         Map<String, Object> sweepJson = new LinkedHashMap<>();
         sweep.forEach((label, byLoad) -> {
             Map<String, Object> l = new LinkedHashMap<>();
@@ -170,6 +175,34 @@ public final class SimulatedBatching {
         json.put("service_ms_by_kind", kindMap(o.mix(), service));
         if (plotDir != null) json.put("plots", writePlot(plotDir, sweep, o, costName).toString());
         return json;
+    }
+
+    /** Label of the first-come-first-served-by-job reference in the sweep (see {@link ConservationBound}). */
+    static final String FCFS = "fcfs-by-job";
+
+    /**
+     * Kleinrock's yardstick per load: every mode's load-weighted mean wait (equal for work-conserving orders where
+     * rows cost the same batched or not), and the headline policy's p99, overall and per kind, against FCFS by job.
+     */
+    private static Map<String, Object> conservation(Map<String, Map<Double, OpenLoop.ModeResult>> sweep, Options o,
+                                                    double[] service, String continuous) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (double load : o.loads()) {
+            OpenLoop.ModeResult fcfs = sweep.get(FCFS).get(load), c = sweep.get(continuous).get(load), r = sweep.get("request").get(load);
+            Map<String, Object> l = new LinkedHashMap<>();
+            Map<String, Object> waits = new LinkedHashMap<>();
+            sweep.forEach((label, byLoad) -> waits.put(label.equals(continuous) ? "continuous" : label,
+                    ConservationBound.weightedMeanWaitMs(byLoad.get(load), service)));
+            l.put("weighted_mean_wait_ms", waits);
+            l.put("continuous_weighted_wait_over_fcfs", ConservationBound.weightedMeanWaitMs(c, service)
+                    / ConservationBound.weightedMeanWaitMs(fcfs, service));
+            l.put("p99_ratio_fcfs_vs_request", fcfs.p99Ms() / r.p99Ms());
+            l.put("p99_ratio_fcfs_by_kind_vs_request", ratioByKind(fcfs, r));
+            l.put("p99_continuous_over_fcfs", c.p99Ms() / fcfs.p99Ms());
+            l.put("p99_continuous_over_fcfs_by_kind", ratioByKind(c, fcfs));
+            out.put(String.valueOf(load), l);
+        }
+        return out;
     }
 
     private static Run replay(AnalyticGaussianModel model, SimulatedDevice.CostModel cost, SchedulerOptions options,

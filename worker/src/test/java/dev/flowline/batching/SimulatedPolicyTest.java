@@ -113,6 +113,22 @@ class SimulatedPolicyTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = OrderingPolicy.class, names = {"OLDEST_JOB_FIRST", "LEAST_SLACK_FIRST"})
+    void aGuidedJobIsNotOvertakenByOneRowJobsThatArriveAfterItWhenCallsAreSizedToOneRow(OrderingPolicy policy) {
+        // On a CPU-like device the learned call size is one row, below a guided sample's two: the guided job, being
+        // the oldest, must still ride every call (whole) rather than be skipped for the one-row jobs behind it.
+        Run run = new Run(options(BatchingMode.CONTINUOUS, policy), CPU_LIKE).warmedUp();
+        run.submit(100 * MS, Harness.job("guided", "m", 0, TestSample.guidedHeun(4, 7, 4, 1, 2f)));
+        for (int i = 0; i < 5; i++) run.submit(101 * MS, "later-" + i, 4);
+        run.sim.run(Long.MAX_VALUE);
+
+        long guidedEnd = run.endedAt.get("guided");
+        for (int i = 0; i < 5; i++) assertThat(run.endedAt.get("later-" + i)).isGreaterThan(guidedEnd);
+        // Alone it takes 8 evaluations of 2 rows; it started first, so it finished as if it were alone.
+        assertThat(run.latency("guided")).isEqualTo(8 * CPU_LIKE.callNanos(2));
+    }
+
+    @ParameterizedTest
     @EnumSource(OrderingPolicy.class)
     void aLowPriorityJobStillFinishesWhileHigherPriorityWorkKeepsComing(OrderingPolicy policy) {
         Run run = new Run(options(BatchingMode.CONTINUOUS, policy).withMaxBatchRows(4).withAgingMillisPerLevel(20), CPU_LIKE)
