@@ -4,21 +4,22 @@ import dev.flowline.batching.BatchingMode;
 import dev.flowline.batching.JobStatus;
 
 /**
- * The yardstick for ordering policies where a row costs the same batched or not (a CPU): Kleinrock's conservation
- * law. The device is then one server whose work is rows, every work-conserving order leaves the same unfinished work
- * at every instant, and so the load-weighted mean wait {@code Σ_k ρ_k·W_k / ρ} is the same for all of them: an order
- * can shorten one kind's wait only by lengthening another's. First-come-first-served by job, each job alone on the
- * device at its unloaded service time (Lindley's recursion over the very same trace), is the reference point that
- * treats every kind alike; how close a policy's weighted wait and per-kind tails come to it is what the README shows.
- *
- * <p>Service here is a job alone; a batching scheduler may do slightly better where the curve gives a little back
- * for larger calls, which is why a policy can land a few percent under the bound.
+ * The yardstick for ordering policies where rows cost about the same batched or not (a CPU): Kleinrock's conservation
+ * law. The device is then one server whose work is rows, and for orders that finish a started job before the next
+ * the load-weighted mean wait is the same: an order can shorten one kind's wait only by lengthening another's. The
+ * reference point is first-come-first-served by job on an ideal device, each job alone at the device's best rows per
+ * second (Lindley's recursion over the very same trace): every kind waits alike there, and no real call is faster.
+ * How close a policy's weighted latency and per-kind tails come to it is what the README shows.
  */
 final class ConservationBound {
     private ConservationBound() {}
 
-    /** FCFS by job over {@code trace}: each job starts when it arrives or when the previous one ends, whichever is later. */
-    static OpenLoop.ModeResult fcfsByJob(ArrivalTrace trace, WorkloadMix mix, double[] serviceMs) {
+    /**
+     * FCFS by job over {@code trace}: each job starts when it arrives or when the previous one ends, whichever is
+     * later, and takes {@code workMs} of its kind; SLO attainment is judged against {@code sloServiceMs} as for the
+     * other modes.
+     */
+    static OpenLoop.ModeResult fcfsByJob(ArrivalTrace trace, WorkloadMix mix, double[] workMs, double[] sloServiceMs) {
         int n = trace.size();
         long[] doneAt = new long[n];
         long[] queued = new long[n];
@@ -28,7 +29,7 @@ final class ConservationBound {
         for (int i = 0; i < n; i++) {
             ArrivalTrace.Arrival a = trace.arrivals().get(i);
             long start = Math.max(a.atNanos(), free);
-            long service = Math.round(serviceMs[a.mixEntry()] * 1e6);
+            long service = Math.round(workMs[a.mixEntry()] * 1e6);
             free = start + service;
             doneAt[i] = free;
             queued[i] = start - a.atNanos();
@@ -36,21 +37,32 @@ final class ConservationBound {
             status[i] = JobStatus.SUCCEEDED;
         }
         return OpenLoop.summarise(BatchingMode.NONE, trace, mix, doneAt, status, queued, sampling, 0, 0, 0,
-                Math.max(free, 1), serviceMs);
+                Math.max(free, 1), sloServiceMs);
+    }
+
+    /** Each kind's work on the ideal device: its rows at {@code capacityRowsPerSecond}. */
+    static double[] workMs(WorkloadMix mix, boolean guidance, double capacityRowsPerSecond) {
+        double[] ms = new double[mix.entries().size()];
+        for (int k = 0; k < ms.length; k++) {
+            WorkloadMix.Entry e = mix.entries().get(k);
+            int rows = e.solver().method().evaluations(e.steps()) * (guidance && e.guided() ? 2 : 1) * e.samples();
+            ms[k] = rows * 1e3 / capacityRowsPerSecond;
+        }
+        return ms;
     }
 
     /**
-     * The load-weighted mean wait of a replay: {@code Σ_k n_k·S_k·(T_k − S_k) / Σ_k n_k·S_k}, with {@code T_k} the
-     * kind's mean latency and {@code S_k} its unloaded service time. Conserved across work-conserving orders.
+     * The load-weighted mean latency of a replay, {@code Σ_k n_k·w_k·T_k / Σ_k n_k·w_k}, with {@code T_k} the kind's
+     * mean latency and {@code w_k} its work: the kinds counted by the share of the load they bring.
      */
-    static double weightedMeanWaitMs(OpenLoop.ModeResult m, double[] serviceMs) {
+    static double weightedMeanLatencyMs(OpenLoop.ModeResult m, double[] workMs) {
         double work = 0, weighted = 0;
-        for (int k = 0; k < serviceMs.length; k++) {
+        for (int k = 0; k < workMs.length; k++) {
             OpenLoop.KindLatency kind = m.byKind().get(k);
             if (kind.jobs() == 0) continue;
-            double w = kind.jobs() * serviceMs[k];
+            double w = kind.jobs() * workMs[k];
             work += w;
-            weighted += w * (kind.meanMs() - serviceMs[k]);
+            weighted += w * kind.meanMs();
         }
         return work == 0 ? Double.NaN : weighted / work;
     }
