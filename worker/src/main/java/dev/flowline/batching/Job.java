@@ -21,6 +21,8 @@ public final class Job {
     private final boolean progress;
     private final Object attachment;
     private final String samplerKey;
+    private final StepChoice stepChoice;
+    private final int chosenSteps;
 
     private Job(Builder b) {
         this.jobId = b.jobId;
@@ -31,6 +33,8 @@ public final class Job {
         this.progress = b.progress;
         this.attachment = b.attachment;
         this.samplerKey = b.samplerKey;
+        this.stepChoice = b.stepChoice;
+        this.chosenSteps = b.chosenSteps;
     }
 
     public static Builder builder() {
@@ -47,6 +51,20 @@ public final class Job {
     public Object attachment() { return attachment; }
     /** Null when not given. */
     public String samplerKey() { return samplerKey; }
+    /** Null when the job runs a fixed step count. */
+    public StepChoice stepChoice() { return stepChoice; }
+    /** The step count the scheduler chose from {@link #stepChoice()} at admission; 0 when none was chosen. */
+    public int chosenSteps() { return chosenSteps; }
+
+    /** This job with its samples built for {@code steps} of its step range, recorded as chosen. */
+    Job withChosenSteps(int steps) {
+        if (stepChoice == null) throw new IllegalStateException("job " + jobId + " has no step range");
+        Builder b = new Builder().setJobId(jobId).setModel(model).setSamples(stepChoice.samplesFor().apply(steps))
+                .optPriority(priority).optDeadline(deadline).optProgress(progress).optAttachment(attachment)
+                .optSamplerKey(samplerKey).optStepChoice(stepChoice);
+        b.chosenSteps = steps;
+        return b.build();
+    }
 
     @Override
     public String toString() {
@@ -62,6 +80,8 @@ public final class Job {
         private boolean progress;
         private Object attachment;
         private String samplerKey;
+        private StepChoice stepChoice;
+        private int chosenSteps;
 
         public Builder setJobId(String jobId) { this.jobId = jobId; return this; }
         public Builder setModel(String model) { this.model = model; return this; }
@@ -77,6 +97,12 @@ public final class Job {
          * also keeps apart samplers those do not tell apart (heun and euler with equal steps need different NFE).
          */
         public Builder optSamplerKey(String samplerKey) { this.samplerKey = samplerKey; return this; }
+
+        /**
+         * A step range instead of a fixed count: the scheduler picks the count at admission (see {@link StepChoice});
+         * {@code samples} are then the samples at {@code max}, what runs when the scheduler has no reason to pick less.
+         */
+        public Builder optStepChoice(StepChoice stepChoice) { this.stepChoice = stepChoice; return this; }
 
         public Job build() {
             Objects.requireNonNull(jobId, "jobId");
