@@ -24,6 +24,26 @@ class ModelRegistryTest {
     }
 
     @Test
+    void aLatentModelsDecoderLoadsOnceAPixelModelHasNoneAndAnUnknownNameIsAnError() {
+        ModelRegistry registry = new ModelRegistry(options(Fixtures.tinyDir(), Fixtures.dir("tiny-latent")));
+        LatentDecoder d;
+        try (registry) {
+            assertThat(registry.decoder("tiny")).isEmpty();
+            assertThat(registry.decoderStage("tiny")).isEmpty();
+            d = registry.decoder("tiny-latent").orElseThrow();
+            assertThat(registry.decoder("tiny-latent").orElseThrow()).isSameAs(d);
+            assertThat(d.inputDim()).isEqualTo(registry.info("tiny-latent").dim());
+            assertThat(d.outputDim()).isEqualTo(64);
+            assertThat(registry.decoderStage("tiny-latent").orElseThrow().outputShape()).containsExactly(1, 8, 8);
+            assertThatThrownBy(() -> registry.decoder("no-such-model")).isInstanceOf(ModelLoadException.class)
+                    .hasMessageContaining("no-such-model").hasMessageContaining("tiny-latent");
+        }
+        // closing the registry closed the decoder with the models
+        assertThatThrownBy(() -> d.run(1, new float[16], new float[64])).isInstanceOf(ModelException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> registry.decoder("tiny-latent")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void loadsModelsFromSubdirectoriesLazilyAndCachesThem() {
         Fixtures.copy("tiny", models, "tiny", root -> {});
         Fixtures.copy("tiny", models, "other", root -> root.put("name", "tiny-two"));
