@@ -16,7 +16,6 @@ import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,9 +90,13 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     private Thread thread;
 
     // ---- consumer-thread state ----
-    /** Written once by the consumer thread; read by {@link #close} only to call {@code wakeup()}, which is thread-safe. */
-    private volatile ShareConsumer<String, byte[]> consumer;
+    private ShareConsumer<String, byte[]> consumer;
     private ShareDeliveries deliveries;
+    /**
+     * The consumer's records by key: {@code acknowledge(topic, partition, offset, type)} only takes records that
+     * failed to deserialize (kafka-clients 4.3.1), so acknowledgements need the record objects the poll returned.
+     */
+    private final Map<ShareDeliveries.Key, ConsumerRecord<String, byte[]>> held = new HashMap<>();
 
     public ShareIntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic,
                                Supplier<ShareConsumer<String, byte[]>> consumerFactory, Scheduler scheduler,
@@ -134,6 +137,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
                 List<ShareDeliveries.Key> keys = new ArrayList<>();
                 offsets.forEach((tip, offs) -> offs.forEach(o -> keys.add(new ShareDeliveries.Key(tip.topicPartition(), o))));
                 List<ShareDeliveries.Key> lost = deliveries.lost(keys);
+                lost.forEach(held::remove);
                 log.warn("acknowledging {} failed ({}); {} of them were still held here and will be delivered again", keys, e.toString(), lost.size());
             });
             consumer.subscribe(List.of(jobsTopic));
@@ -183,8 +187,8 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
                 ConsumerRecords<String, byte[]> records;
                 try {
                     records = consumer.poll(Duration.ofMillis(pollMs));
-                } catch (WakeupException | InterruptException e) {
-                    continue; // close requested
+                } catch (InterruptException e) {
+                    return;
                 } catch (KafkaException e) {
                     log.warn("share consumer poll: {}", e.toString());
                     sleep(pollMs);
@@ -193,18 +197,17 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
                 member = true;
                 consumer.acquisitionLockTimeoutMs().ifPresent(deliveries::lockDuration);
                 if (records.isEmpty()) continue;
-                Map<ShareDeliveries.Key, ConsumerRecord<String, byte[]>> byKey = new HashMap<>();
                 List<ShareDeliveries.Key> keys = new ArrayList<>();
                 for (ConsumerRecord<String, byte[]> r : records) {
                     ShareDeliveries.Key k = new ShareDeliveries.Key(new TopicPartition(r.topic(), r.partition()), r.offset());
                     keys.add(k);
-                    byKey.put(k, r);
+                    held.put(k, r); // renewed records come back too: keep the objects the consumer now knows
                 }
                 List<ShareDeliveries.Key> fresh = deliveries.polled(keys, System.currentTimeMillis());
                 if (fresh.isEmpty()) continue; // renewed records came back
                 List<Received> received = new ArrayList<>(fresh.size());
                 for (ShareDeliveries.Key k : fresh) {
-                    ConsumerRecord<String, byte[]> r = byKey.get(k);
+                    ConsumerRecord<String, byte[]> r = held.get(k);
                     received.add(new Received(new RecordRef(k.partition(), 0, k.offset(), r.key(), r.timestamp()), r.value(),
                             deliveries.exceedsMaxDeliveries(r.deliveryCount()), r.deliveryCount().map(Short::intValue).orElse(1)));
                 }
@@ -228,7 +231,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
         boolean any = giveAcks();
         if (!closing) {
             List<ShareDeliveries.Key> renew = deliveries.renewDue(System.currentTimeMillis());
-            for (ShareDeliveries.Key k : renew) consumer.acknowledge(k.partition().topic(), k.partition().partition(), k.offset(), AcknowledgeType.RENEW);
+            for (ShareDeliveries.Key k : renew) consumer.acknowledge(held.get(k), AcknowledgeType.RENEW);
             if (!renew.isEmpty()) {
                 log.debug("renewing the acquisition locks of {} records", renew.size());
                 metrics.shareAcknowledged("RENEW", renew.size());
@@ -242,7 +245,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     private boolean giveAcks() {
         List<ShareDeliveries.Ack> acks = deliveries.takeAcks();
         for (ShareDeliveries.Ack a : acks) {
-            consumer.acknowledge(a.key().partition().topic(), a.key().partition().partition(), a.key().offset(), a.type());
+            consumer.acknowledge(held.remove(a.key()), a.type());
         }
         return !acks.isEmpty();
     }
@@ -417,7 +420,9 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     /** Drain, step 2: acknowledge what finished, RELEASE the rest, leave the group. */
     @Override
     public Future<Void> commitAndClose() {
-        return close(true);
+        // Through the context: completions already queued there (results acked just before) are settled as ACCEPT
+        // before the consumer thread releases what is left.
+        return onContext(() -> close(true));
     }
 
     /** Abrupt stop: leave without acknowledging anything more. */
@@ -437,9 +442,9 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
         if (!closeRequested) {
             releaseOnClose = release;
             closeRequested = true;
+            // No consumer.wakeup(): a wakeup left pending would abort the final commitSync. A poll in progress ends
+            // within kafka.pollTimeoutMs anyway.
             wakeConsumerThread();
-            ShareConsumer<String, byte[]> c = consumer;
-            if (c != null) c.wakeup(); // a poll in progress returns at once
         }
         return Future.fromCompletionStage(closed);
     }
