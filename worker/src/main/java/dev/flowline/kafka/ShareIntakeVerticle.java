@@ -138,6 +138,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
                 offsets.forEach((tip, offs) -> offs.forEach(o -> keys.add(new ShareDeliveries.Key(tip.topicPartition(), o))));
                 List<ShareDeliveries.Key> lost = deliveries.lost(keys);
                 lost.forEach(held::remove);
+                metrics.shareAcknowledged("FAILED", keys.size());
                 log.warn("acknowledging {} failed ({}); {} of them were still held here and will be delivered again", keys, e.toString(), lost.size());
             });
             consumer.subscribe(List.of(jobsTopic));
@@ -285,7 +286,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
                 log.warn("{} (key {}) was delivered {} times (kafka.maxDeliveries {}): dead-lettering it", r.ref(), r.ref().key(),
                         r.deliveryCount(), options.maxDeliveries());
                 Rejection rej = new Rejection(IntakeVerticle.MAX_DELIVERIES, ShareIntakeVerticle.class.getName(),
-                        "delivered " + r.deliveryCount() + " times without finishing (kafka.maxDeliveries " + options.maxDeliveries()
+                        "delivered " + (r.deliveryCount() - 1) + " times without finishing (kafka.maxDeliveries " + options.maxDeliveries()
                                 + "): the workers that ran it stopped (crashed?) before it ended; not run again", r.ref().key());
                 rejectWhenDone.add(r.ref());
                 deadLetter(new Decoded.Invalid(r.ref(), rej, decoder.deadLetter(r.ref(), r.value(), rej, System.currentTimeMillis())));

@@ -132,7 +132,7 @@ public final class WorkerMetrics {
         return registry.find("flowline.records.skipped").counters().stream().mapToDouble(Counter::count).sum();
     }
 
-    /** Share intake: records acknowledged, by type (ACCEPT, REJECT, RELEASE, RENEW). */
+    /** Share intake: records acknowledged, by type (ACCEPT, REJECT, RELEASE, RENEW; FAILED: the broker refused them). */
     public void shareAcknowledged(String type, int count) {
         if (count <= 0) return;
         Counter.builder("flowline.share.acknowledged").description("Job records acknowledged to the share group, by type")

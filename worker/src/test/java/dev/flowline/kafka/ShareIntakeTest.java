@@ -16,7 +16,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -95,6 +94,96 @@ class ShareIntakeTest {
         }
     }
 
+    @Test
+    void aJobLongerThanTheLockKeepsItsRecordByRenewingIt(KafkaCluster kafka) throws Exception {
+        try (WorkerTestKit kit = new WorkerTestKit(kafka, 1)) {
+            var results = kit.results();
+            configureGroup(kafka, kit);
+            setGroupConfig(kafka, kit.groupId, "share.record.lock.duration.ms", "2000");
+            ModelRegistry models = kit.registry(20_000); // 20 ms per call: 250 steps take 5 s, 2.5 lock durations
+            List<FlowlineWorker> workers = List.of(kit.start(shareConfig(kit, "s-r1", 4), models), kit.start(shareConfig(kit, "s-r2", 4), models));
+            awaitMembers(kafka, kit.groupId, 2);
+
+            kit.send(request("long").setSampler(sampler("euler", 250).build()).build());
+            await(Duration.ofSeconds(60), "the result", () -> !results.records.isEmpty());
+            await(Duration.ofSeconds(30), "its ACCEPT", () -> workers.stream().mapToDouble(w -> w.metrics().shareAcknowledged("ACCEPT")).sum() >= 1);
+
+            // Had the lock expired, the other member would have got the record (a second result) and the ACCEPT of
+            // the first would have been refused (FAILED).
+            assertThat(results.records).hasSize(1);
+            assertThat(results.records.get(0).getStatus()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(workers.stream().mapToDouble(w -> w.metrics().shareAcknowledged("RENEW")).sum()).as("renewals").isPositive();
+            assertThat(workers.stream().mapToDouble(w -> w.metrics().shareAcknowledged("FAILED")).sum()).isZero();
+        }
+    }
+
+    @Test
+    void aJobThatKillsEveryWorkerIsDeadLetteredAfterMaxDeliveriesAndRejected(KafkaCluster kafka) throws Exception {
+        int maxDeliveries = 2;
+        try (WorkerTestKit kit = new WorkerTestKit(kafka, 1)) {
+            var results = kit.results();
+            var deadLetters = kit.deadLetters();
+            try (Admin admin = kafka.admin()) {
+                TopicSetup.configureShareGroup(admin, kit.groupId, maxDeliveries, Duration.ofSeconds(30));
+            }
+            // a killed worker leaves its records locked: a short lock gives them back soon
+            setGroupConfig(kafka, kit.groupId, "share.record.lock.duration.ms", "3000");
+            // The poison travels alone: the broker counts a delivery for every record a crashed worker held, so jobs
+            // acquired together with it would be counted too (see README, share intake).
+            GenerationRequest poison = request("poison").setModel("crash").build();
+            byte[] poisonBytes = WorkerTestKit.CODEC.encode(poison);
+            kit.sendRaw(kit.topics.jobsTopic(), "poison", poisonBytes);
+
+            int killed = 0;
+            FlowlineWorker last = null;
+            for (int i = 1; i <= maxDeliveries + 1 && deadLetters.records.isEmpty(); i++) {
+                java.util.concurrent.atomic.AtomicReference<FlowlineWorker> ref = new java.util.concurrent.atomic.AtomicReference<>();
+                ModelRegistry registry = kit.registry(200);
+                // a test-only fault: evaluating this model kills its worker (a process crash cannot happen in one JVM)
+                registry.register(new CrashRecoveryTest.CrashingModel(ref));
+                WorkerConfig c = shareConfig(kit, "s-c" + i, 8);
+                FlowlineWorker w = kit.start(c.withKafka(c.kafka().withMaxDeliveries(maxDeliveries)), registry);
+                ref.set(w);
+                last = w;
+                await(Duration.ofSeconds(90), "worker s-c" + i + " to crash or the poison to be dead-lettered",
+                        () -> w.killed() || !deadLetters.records.isEmpty());
+                if (w.killed()) {
+                    killed++;
+                    w.kill().get(30, TimeUnit.SECONDS);
+                }
+            }
+            FlowlineWorker survivor = last;
+            await(Duration.ofSeconds(30), "the REJECT", () -> survivor.metrics().shareAcknowledged("REJECT") >= 1);
+            // the worker that dead-lettered it goes on serving
+            List<String> ids = IntStream.range(0, 5).mapToObj(i -> "after-" + i).toList();
+            ids.forEach(id -> kit.send(request(id).build()));
+            await(Duration.ofSeconds(60), "the later jobs' results", () -> WorkerTestKit.jobIds(results.records).containsAll(ids));
+
+            assertThat(killed).as("workers the poison killed").isEqualTo(maxDeliveries);
+            assertThat(survivor.killed()).isFalse();
+            assertThat(deadLetters.records).hasSize(1);
+            dev.flowline.avro.DeadLetter d = deadLetters.records.get(0);
+            assertThat(d.getErrorCode()).isEqualTo(IntakeVerticle.MAX_DELIVERIES);
+            assertThat(d.getJobId()).isEqualTo("poison");
+            assertThat(d.getErrorMessage()).contains("delivered 2 times");
+            java.nio.ByteBuffer original = d.getOriginalValue();
+            byte[] bytes = new byte[original.remaining()];
+            original.get(bytes);
+            assertThat(bytes).as("the original bytes, for a replay tool").isEqualTo(poisonBytes);
+            assertThat(survivor.metrics().shareAcknowledged("REJECT")).isEqualTo(1);
+            assertThat(results.records).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
+            assertThat(WorkerTestKit.jobIds(results.records)).doesNotContain("poison");
+        }
+    }
+
+    static void setGroupConfig(KafkaCluster kafka, String group, String key, String value) throws Exception {
+        try (Admin admin = kafka.admin()) {
+            admin.incrementalAlterConfigs(Map.of(new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.GROUP, group),
+                    List.of(new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(key, value),
+                            org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** A worker reading through the kit's group id as a share group, holding at most {@code capacity} jobs. */
     static WorkerConfig shareConfig(WorkerTestKit kit, String id, int capacity) {
         WorkerConfig c = kit.config(id);
@@ -121,9 +210,5 @@ class ShareIntakeTest {
                 }
             });
         }
-    }
-
-    static Set<String> ids(List<GenerationRequest> jobs) {
-        return jobs.stream().map(GenerationRequest::getJobId).collect(Collectors.toSet());
     }
 }
