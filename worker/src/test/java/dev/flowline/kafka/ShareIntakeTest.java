@@ -176,6 +176,21 @@ class ShareIntakeTest {
         }
     }
 
+    @Test
+    void createTopicsConfiguresTheShareGroupToReadFromTheEarliestRecord(KafkaCluster kafka) throws Exception {
+        try (WorkerTestKit kit = new WorkerTestKit(kafka, 1)) {
+            WorkerConfig c = shareConfig(kit, "s-topics", 4);
+            WorkerTopics.create(c); // what run --create-topics does
+            try (Admin admin = kafka.admin()) {
+                var group = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.GROUP, kit.groupId);
+                var config = admin.describeConfigs(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+                assertThat(config.get("share.auto.offset.reset").value()).isEqualTo("earliest");
+                // one delivery more than kafka.maxDeliveries (5), so that the worker, not the broker, ends the record
+                assertThat(config.get("share.delivery.count.limit").value()).isEqualTo("6");
+            }
+        }
+    }
+
     static void setGroupConfig(KafkaCluster kafka, String group, String key, String value) throws Exception {
         try (Admin admin = kafka.admin()) {
             admin.incrementalAlterConfigs(Map.of(new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.GROUP, group),
