@@ -138,9 +138,11 @@ public final class FlowlineWorker {
             // One poll's worth of records is held at a time (explicit acknowledgement): as many as the scheduler admits.
             var shareProps = KafkaClients.shareConsumer(config.kafka(), workerId + "-jobs", Math.min(config.batching().maxJobsInFlight(), 500));
             this.groupIntake = null;
-            this.intake = new ShareIntakeVerticle(config.kafka(), topics.jobsTopic(), topics.deadLetterTopic(),
+            ShareIntakeVerticle share = new ShareIntakeVerticle(config.kafka(), topics.jobsTopic(), topics.deadLetterTopic(),
                     () -> new org.apache.kafka.clients.consumer.KafkaShareConsumer<>(shareProps), scheduler, decoder, publisher,
                     cancels, results, metrics);
+            results.onNotPublished(share::notDone);
+            this.intake = share;
         } else {
             this.groupIntake = new IntakeVerticle(config.kafka(), topics.jobsTopic(), topics.deadLetterTopic(),
                     KafkaClients.jobsConsumer(config.kafka(), workerId + "-jobs"), scheduler, decoder, publisher, cancels,

@@ -369,7 +369,13 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
         publisher.sendReliably(deadLetterTopic, Rejection.abbreviate(ref.key(), Rejection.MAX_ID_CHARS), inv.deadLetter(), () -> !killed)
                 .onComplete(ar -> {
                     if (ar.succeeded()) markDone(ref);
-                    else log.warn("dead letter of {} not sent (its record will be delivered again): {}", ref, ar.cause().toString());
+                    else {
+                        log.warn("dead letter of {} not sent (its record will be delivered again): {}", ref, ar.cause().toString());
+                        if (!killed) {
+                            release(ref);
+                            updateFetch();
+                        }
+                    }
                 });
     }
 
@@ -385,6 +391,14 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
         context.runOnContext(v -> {
             if (!outstanding.remove(ref)) return;
             finish(ref, rejectWhenDone.remove(ref) ? AcknowledgeType.REJECT : AcknowledgeType.ACCEPT);
+            updateFetch();
+        });
+    }
+
+    /** A record whose result could not be published: given back, so that it is delivered again. Any thread. */
+    public void notDone(RecordRef ref) {
+        context.runOnContext(v -> {
+            release(ref);
             updateFetch();
         });
     }
