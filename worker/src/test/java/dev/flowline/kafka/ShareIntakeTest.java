@@ -43,8 +43,28 @@ class ShareIntakeTest {
 
             int n = 60;
             List<GenerationRequest> jobs = IntStream.range(0, n).mapToObj(i -> request("share-" + i).build()).toList();
-            kit.sendAll(jobs);
-            await(Duration.ofSeconds(90), n + " results", () -> WorkerTestKit.jobIds(results.records).size() >= n);
+            java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread sampler = new Thread(() -> {
+                while (sampling.get()) {
+                    workers.forEach(w -> maxInFlight.accumulateAndGet(w.jobsInFlight(), Math::max));
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            sampler.start();
+            try {
+                kit.sendAll(jobs);
+                await(Duration.ofSeconds(90), n + " results", () -> WorkerTestKit.jobIds(results.records).size() >= n);
+            } finally {
+                sampling.set(false);
+                sampler.join();
+            }
+            // each worker acquires at most its capacity (max.poll.records, record_limit) and fetches no more until done
+            assertThat(maxInFlight.get()).isBetween(1, 4);
             // every record ACCEPTed once its result was acked (the last acknowledgements trail the results a little)
             await(Duration.ofSeconds(30), n + " ACCEPTs", () -> workers.stream().mapToDouble(w -> w.metrics().shareAcknowledged("ACCEPT")).sum() >= n);
 
@@ -56,6 +76,7 @@ class ShareIntakeTest {
             System.out.printf("share intake, 3 workers on 1 partition: %d jobs, by worker %s%n", n, byWorker);
             assertThat(byWorker).as("workers that ran jobs of the one partition").hasSizeGreaterThan(1);
             assertThat(workers.stream().mapToDouble(w -> w.metrics().shareAcknowledged("ACCEPT")).sum()).isEqualTo(n);
+            assertThat(resultKeys(kafka, kit.topics.resultsTopic(), n)).as("result record key -> job id").allSatisfy((k, id) -> assertThat(k).isEqualTo(id));
             assertThat(workers.stream().mapToDouble(w -> w.metrics().shareAcknowledged("RELEASE") + w.metrics().shareAcknowledged("REJECT")).sum()).isZero();
         }
     }
@@ -177,6 +198,30 @@ class ShareIntakeTest {
     }
 
     @Test
+    void cancellationAndProgressWorkAsInGroupMode(KafkaCluster kafka) throws Exception {
+        try (WorkerTestKit kit = new WorkerTestKit(kafka, 1)) {
+            var results = kit.results();
+            var progress = kit.reader(kit.topics.progressTopic(), dev.flowline.avro.ProgressEvent.class);
+            configureGroup(kafka, kit);
+            FlowlineWorker w = kit.start(shareConfig(kit, "s-cancel", 4), kit.registry(2000)); // 2 ms per call
+            awaitMembers(kafka, kit.groupId, 1);
+
+            kit.send(request("run-cancel").setSampler(sampler("euler", 1000).build()).setProgress(true).build());
+            await(Duration.ofSeconds(20), "run-cancel running", () -> progress.records.stream().anyMatch(p -> p.getJobId().equals("run-cancel")));
+            kit.cancel("run-cancel");
+            kit.send(request("fine").build());
+
+            await(Duration.ofSeconds(30), "2 results", () -> WorkerTestKit.jobIds(results.records).size() >= 2);
+            await(Duration.ofSeconds(30), "2 ACCEPTs", () -> w.metrics().shareAcknowledged("ACCEPT") >= 2);
+            Map<String, GenerationResult> byId = WorkerTestKit.byJobId(results.records);
+            assertThat(byId.get("run-cancel").getStatus()).isEqualTo(JobStatus.CANCELLED);
+            assertThat(byId.get("fine").getStatus()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(w.metrics().completed("CANCELLED")).isEqualTo(1);
+            assertThat(w.metrics().shareAcknowledged("ACCEPT")).as("a cancelled job's record is done too").isEqualTo(2);
+        }
+    }
+
+    @Test
     void createTopicsConfiguresTheShareGroupToReadFromTheEarliestRecord(KafkaCluster kafka) throws Exception {
         try (WorkerTestKit kit = new WorkerTestKit(kafka, 1)) {
             WorkerConfig c = shareConfig(kit, "s-topics", 4);
@@ -189,6 +234,32 @@ class ShareIntakeTest {
                 assertThat(config.get("share.delivery.count.limit").value()).isEqualTo("6");
             }
         }
+    }
+
+    /** The results topic's records as key -> job id in the value (one partition, read from the start). */
+    static Map<String, String> resultKeys(KafkaCluster kafka, String topic, int atLeast) {
+        Map<String, Object> p = new java.util.HashMap<>(kafka.clientProperties());
+        p.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
+        p.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        Map<String, String> out = new java.util.HashMap<>();
+        try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(p)) {
+            var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            int[] read = {0};
+            await(Duration.ofSeconds(30), atLeast + " result records", () -> {
+                for (var r : c.poll(Duration.ofMillis(200))) {
+                    try {
+                        out.put(r.key(), WorkerTestKit.CODEC.decode(r.value(), GenerationResult.class).getJobId());
+                    } catch (dev.flowline.schema.MessageDecodeException e) {
+                        throw new AssertionError("undecodable result " + r.key(), e);
+                    }
+                    read[0]++;
+                }
+                return read[0] >= atLeast;
+            });
+        }
+        return out;
     }
 
     static void setGroupConfig(KafkaCluster kafka, String group, String key, String value) throws Exception {
