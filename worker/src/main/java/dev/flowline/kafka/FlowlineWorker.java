@@ -224,7 +224,10 @@ public final class FlowlineWorker {
         if (stopped) return "stopping";
         if (!modelsLoaded) return "loading models";
         if (modelCount == 0) return "no models to serve";
-        if (!intake.hasAssignment()) return "no partition of " + config.topics().jobsTopic() + " assigned";
+        if (!intake.hasAssignment()) {
+            return config.kafka().shareIntake() ? "not yet polling share group " + config.kafka().groupId()
+                    : "no partition of " + config.topics().jobsTopic() + " assigned";
+        }
         return outputs.notHealthyReason();
     }
 

@@ -354,6 +354,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
             fetchAllowed = allowed;
             wakeConsumerThread();
         }
+        // the group intake's gauges, read for share: "assigned" = a member, "paused" = not fetching
         metrics.intakeState(member ? 1 : 0, allowed ? 0 : 1, outstanding.size());
     }
 
