@@ -98,7 +98,9 @@ class ShareIntakeTest {
             int n = 40;
             List<GenerationRequest> jobs = IntStream.range(0, n).mapToObj(i -> request("drain-" + i).setSampler(sampler("euler", 20).build()).build()).toList();
             kit.sendAll(jobs);
-            await(Duration.ofSeconds(60), "worker a holding jobs", () -> a.jobsInFlight() >= 3);
+            // a has finished jobs (ACCEPTed) and holds more: the drain must accept the first and release the others
+            await(Duration.ofSeconds(60), "worker a done with some jobs and holding more", () -> a.jobsInFlight() >= 3
+                    && results.records.stream().anyMatch(r -> r.getWorkerId().equals("s-a")));
             a.drain().get(30, TimeUnit.SECONDS);
             double released = a.metrics().shareAcknowledged("RELEASE");
 
@@ -112,6 +114,7 @@ class ShareIntakeTest {
             assertThat(perJob).allSatisfy((id, count) -> assertThat(count).as("results of " + id).isEqualTo(1));
             assertThat(results.records).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
             assertThat(byWorker.getOrDefault("s-b", 0L)).isGreaterThanOrEqualTo((long) released);
+            assertThat(a.metrics().shareAcknowledged("ACCEPT")).as("a's finished jobs").isEqualTo((double) byWorker.get("s-a"));
         }
     }
 
