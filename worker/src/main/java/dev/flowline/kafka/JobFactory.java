@@ -98,7 +98,8 @@ public final class JobFactory {
                 valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler));
         Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
-                .optAttachment(ticket).optSamplerKey(sampler.config().toString());
+                .optAttachment(ticket).optSamplerKey(sampler.config().toString())
+                .optEvaluationsPerSample(sampler.steps() > 0 ? sampler.maxNfe() : 0); // adaptive solvers: unknown
         if (range != null) job.optStepChoice(stepChoice(spec, info, label, range, req.getSeed(), n));
         return new Decoded.Valid(record, job.build(), ticket);
     }
