@@ -43,6 +43,20 @@ class ModelRegistryTest {
         assertThatThrownBy(() -> registry.decoder("tiny-latent")).isInstanceOf(IllegalStateException.class);
     }
 
+    /** The decoder really makes 1x8x8 images; a manifest that says 1x6x6 is caught by the load probe, naming the stage. */
+    @Test
+    void aDecoderWhoseOutputIsNotItsDeclaredShapeFailsToLoadNamingTheDecoderAndItsFile() {
+        Fixtures.copy("tiny-latent", models, "wrong-shape", root -> {
+            root.put("name", "wrong-shape");
+            ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("decoder")).putArray("outputShape").add(1).add(6).add(6);
+        });
+        try (ModelRegistry registry = new ModelRegistry(options(models))) {
+            assertThatThrownBy(() -> registry.decoder("wrong-shape")).isInstanceOf(ModelLoadException.class)
+                    .hasMessageContaining("wrong-shape").hasMessageContaining("decoder").hasMessageContaining("decoder.onnx")
+                    .hasMessageContaining("(2, 1, 6, 6)");
+        }
+    }
+
     @Test
     void loadsModelsFromSubdirectoriesLazilyAndCachesThem() {
         Fixtures.copy("tiny", models, "tiny", root -> {});
