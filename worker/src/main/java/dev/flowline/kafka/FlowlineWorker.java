@@ -8,9 +8,7 @@ import dev.flowline.batching.Scheduler;
 import dev.flowline.batching.SchedulerListener;
 import dev.flowline.config.WorkerConfig;
 import dev.flowline.model.LatentDecoder;
-import dev.flowline.model.ModelInfo;
 import dev.flowline.model.ModelRegistry;
-import dev.flowline.model.PipelineStage;
 import dev.flowline.model.VelocityModel;
 import dev.flowline.output.OutputMetrics;
 import dev.flowline.output.OutputOffloader;
@@ -33,7 +31,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -132,22 +129,7 @@ public final class FlowlineWorker {
         metrics.bindLearnedCosts(scheduler::learnedCosts);
         telemetry.withLearnedCosts(scheduler::learnedCosts);
 
-        JobFactory jobs = new JobFactory(new JobFactory.ModelCatalog() {
-            @Override
-            public Optional<ModelInfo> info(String name) {
-                return registry.names().contains(name) ? Optional.of(registry.info(name)) : Optional.empty();
-            }
-
-            @Override
-            public Collection<String> names() {
-                return registry.names();
-            }
-
-            @Override
-            public Optional<PipelineStage> decoder(String name) {
-                return registry.names().contains(name) ? registry.decoderStage(name) : Optional.empty();
-            }
-        }, config.limits());
+        JobFactory jobs = new JobFactory(new RegistryCatalog(registry), config.limits());
         RequestDecoder decoder = new RequestDecoder(codec, jobs, workerId, config.limits().maxResultBytes());
         this.results = new ResultPublisher(topics.resultsTopic(), topics.progressTopic(), workerId,
                 new ResultBuilder(codec, workerId, config.limits().maxResultBytes()), codec, publisher, metrics,
@@ -215,6 +197,7 @@ public final class FlowlineWorker {
                 for (String name : registry.names()) {
                     registry.get(name);
                     registry.decoder(name); // a latent model's decoder too: a broken one fails the start, not a job
+                    registry.encoder(name); // and its encoder (image-to-image jobs), likewise
                 }
                 return null;
             }));

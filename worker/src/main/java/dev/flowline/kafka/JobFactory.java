@@ -7,10 +7,12 @@ import dev.flowline.avro.SamplerSpec;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.StepChoice;
 import dev.flowline.config.LimitOptions;
+import dev.flowline.model.LatentEncoder;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.model.PipelineStage;
 import dev.flowline.sampling.AdaptiveOptions;
 import dev.flowline.sampling.InvalidSamplerException;
+import dev.flowline.sampling.PartialStart;
 import dev.flowline.sampling.SampleState;
 import dev.flowline.sampling.Sampler;
 import dev.flowline.sampling.SamplerConfig;
@@ -44,6 +46,11 @@ public final class JobFactory {
 
         /** A latent model's decoder: the job's output is what it produces (shape, value range). Empty for pixel models. */
         default Optional<PipelineStage> decoder(String name) {
+            return Optional.empty();
+        }
+
+        /** A latent model's encoder, loaded (image-to-image jobs run it here, on the intake's worker thread). Empty when none. */
+        default Optional<LatentEncoder> encoder(String name) {
             return Optional.empty();
         }
     }
@@ -93,29 +100,64 @@ public final class JobFactory {
                     + "' chooses its own steps");
         }
         Sampler sampler = sampler(spec, info, label, range == null ? null : range.max());
-        List<SampleState> samples = samples(sampler, info, req.getSeed(), n, label);
+        PartialStart start = initImage(req.getInitImage(), info, sampler);
+        List<SampleState> samples = samples(sampler, info, req.getSeed(), n, label, start);
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), outShape, image,
                 valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler));
         Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
-                .optAttachment(ticket).optSamplerKey(sampler.config().toString())
-                .optEvaluationsPerSample(sampler.steps() > 0 ? sampler.maxNfe() : 0); // adaptive solvers: unknown
-        if (range != null) job.optStepChoice(stepChoice(spec, info, label, range, req.getSeed(), n));
+                // image-to-image samples run on their own grid [t0, 1]: never in lockstep with others of the same sampler
+                .optAttachment(ticket).optSamplerKey(sampler.config() + (start == null ? "" : "/from t=" + start.t0()))
+                .optEvaluationsPerSample(sampler.steps() > 0 && (start == null || start.t0() < 1)
+                        ? sampler.maxNfe() : 0); // adaptive solvers: unknown; strength 0: none
+        if (range != null) job.optStepChoice(stepChoice(spec, info, label, range, req.getSeed(), n, start));
         return new Decoded.Valid(record, job.build(), ticket);
     }
 
-    private static List<SampleState> samples(Sampler sampler, ModelInfo info, long seed, int n, int label) {
+    private static List<SampleState> samples(Sampler sampler, ModelInfo info, long seed, int n, int label, PartialStart start) {
         List<SampleState> samples = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) samples.add(sampler.newSample(info.dim(), seed, i, label));
+        for (int i = 0; i < n; i++) samples.add(sampler.newSample(info.dim(), seed, i, label, start));
         return samples;
+    }
+
+    /**
+     * Image-to-image: the start of every sample, or null for an ordinary job (no initImage, or strength 1, which
+     * ignores the image once it is validated, so that it gives the bytes of the same job without one). The image is
+     * checked and encoded here, on the intake's worker thread: the encoder is one small call per job, cheaper than a
+     * trip through the device thread's batching, and it never touches the event loop.
+     */
+    private PartialStart initImage(dev.flowline.avro.InitImage init, ModelInfo info, Sampler sampler) throws InvalidJobException {
+        if (init == null) return null;
+        LatentEncoder encoder = models.encoder(info.name()).orElseThrow(() -> InvalidJobException.field("initImage",
+                "model '" + info.name() + "' has no encoder, so no image-to-image"));
+        double strength = init.getStrength();
+        if (!(strength >= 0 && strength <= 1)) { // NaN fails too
+            throw InvalidJobException.field("initImage.strength", "must be in [0, 1], got " + strength);
+        }
+        byte[] data = new byte[init.getData().remaining()];
+        init.getData().duplicate().get(data);
+        float[] pixels = InitImages.pixels(data, encoder.stage());
+        if (strength == 1) return null;
+        if (sampler.config().solver().isModelDefined()) {
+            throw InvalidJobException.field("sampler.solver", "a bespoke solver's learned times span [0, 1]; image-to-image "
+                    + "starts at t = 1 - initImage.strength (use a fixed-step or adaptive solver)");
+        }
+        float[] latent = new float[encoder.outputDim()];
+        encoder.run(1, pixels, latent);
+        for (float v : latent) {
+            if (!Float.isFinite(v)) { // the model's fault, not the request's: a sample from it would be garbage
+                throw new IllegalStateException("the encoder of model '" + info.name() + "' returned a non-finite latent");
+            }
+        }
+        return PartialStart.ofStrength(strength, latent);
     }
 
     /**
      * The scheduler's choice of step count for a range. Both ends are checked here (naming the field), so every
      * count between is a valid grid of the same solver; the scheduler builds the samples of the count it picks.
      */
-    private StepChoice stepChoice(SamplerSpec spec, ModelInfo info, int label, StepRange range, long seed, int n)
-            throws InvalidJobException {
+    private StepChoice stepChoice(SamplerSpec spec, ModelInfo info, int label, StepRange range, long seed, int n,
+                                  PartialStart start) throws InvalidJobException {
         try {
             sampler(spec, info, label, range.min());
         } catch (InvalidJobException e) {
@@ -129,7 +171,7 @@ public final class JobFactory {
             }
         };
         return new StepChoice(range.min(), range.max(), steps -> at.apply(steps).maxNfe(),
-                steps -> samples(at.apply(steps), info, seed, n, label));
+                steps -> samples(at.apply(steps), info, seed, n, label, start));
     }
 
     private static int label(Conditioning c, ModelInfo info) throws InvalidJobException {

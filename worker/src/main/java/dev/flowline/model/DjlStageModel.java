@@ -21,7 +21,7 @@ import java.nio.file.Path;
  * way. Rows are independent (the stages are convolutional, no batch statistics), so a batch of many jobs' latents
  * gives each row what decoding it alone gives.
  */
-public final class DjlStageModel implements LatentDecoder, AutoCloseable {
+public final class DjlStageModel implements LatentDecoder, LatentEncoder, AutoCloseable {
     private final String model;
     private final PipelineStage stage;
     private final EngineKind engine;

@@ -40,6 +40,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final Map<String, VelocityModel> loaded = new LinkedHashMap<>();
     /** Loaded decoders of latent models, by model name. */
     private final Map<String, DjlStageModel> decoders = new LinkedHashMap<>();
+    /** Loaded encoders (image-to-image), by model name. */
+    private final Map<String, DjlStageModel> encoders = new LinkedHashMap<>();
     private boolean closed;
 
     /**
@@ -176,6 +178,31 @@ public final class ModelRegistry implements AutoCloseable {
         return Optional.of(d);
     }
 
+    /** A latent model's {@code encoder} as its manifest declares it (no loading); empty for a model without one. */
+    public synchronized Optional<PipelineStage> encoderStage(String name) {
+        if (inProcess.containsKey(name)) return Optional.empty();
+        return manifest(name).encoder();
+    }
+
+    /**
+     * The encoder of a latent model (its manifest's {@code encoder}, for image-to-image jobs), loaded on first use as
+     * {@link #decoder} is; empty for a model without one.
+     *
+     * @throws ModelLoadException for an unknown name or an encoder that does not load
+     */
+    public synchronized Optional<LatentEncoder> encoder(String name) {
+        if (closed) throw new IllegalStateException("model registry is closed");
+        if (inProcess.containsKey(name)) return Optional.empty();
+        DjlStageModel e = encoders.get(name);
+        if (e != null) return Optional.of(e);
+        ModelManifest manifest = manifest(name);
+        if (manifest.encoder().isEmpty()) return Optional.empty();
+        e = DjlStageModel.load(manifest, manifest.encoder().get(), engineFor(name), options.runtime());
+        log.info("loaded the encoder of model '{}': {}", name, e.stage());
+        encoders.put(name, e);
+        return Optional.of(e);
+    }
+
     /**
      * Offers an in-process model (e.g. {@link AnalyticGaussianModel} for benchmarks) under its {@code info().name()};
      * the registry closes it on {@link #close}.
@@ -200,6 +227,7 @@ public final class ModelRegistry implements AutoCloseable {
         List<AutoCloseable> all = new ArrayList<>(loaded.values());
         all.addAll(inProcess.values());
         all.addAll(decoders.values());
+        all.addAll(encoders.values());
         for (AutoCloseable m : all) {
             try {
                 m.close();
@@ -211,6 +239,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         loaded.clear();
         decoders.clear();
+        encoders.clear();
         inProcess.clear();
         if (first != null) throw first;
     }

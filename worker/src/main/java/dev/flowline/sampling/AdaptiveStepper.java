@@ -1,7 +1,8 @@
 package dev.flowline.sampling;
 
 /**
- * An embedded explicit Runge–Kutta pair (Dormand–Prince 5(4)) with its own step size per sample, from t = 0 to 1.
+ * An embedded explicit Runge–Kutta pair (Dormand–Prince 5(4)) with its own step size per sample, from t = 0 (or a
+ * given start) to 1.
  *
  * <p>The first step size follows Hairer, Nørsett &amp; Wanner's starting heuristic {@code h0 = 0.01·‖x0‖/‖v0‖} in
  * the tolerance-scaled RMS norm, which needs only the first stage (no extra evaluation). After each attempt the
@@ -37,6 +38,11 @@ final class AdaptiveStepper implements Stepper {
     private double evalTime;
 
     AdaptiveStepper(ButcherTableau tableau, double[] x0, AdaptiveOptions options, int maxNfe) {
+        this(tableau, x0, 0, options, maxNfe);
+    }
+
+    /** A stepper starting at {@code t0} in [0, 1) (image-to-image) instead of 0. */
+    AdaptiveStepper(ButcherTableau tableau, double[] x0, double t0, AdaptiveOptions options, int maxNfe) {
         if (!tableau.isEmbedded()) throw new IllegalArgumentException(tableau.name() + " has no error estimate");
         this.stages = new RungeKuttaStages(tableau, x0.length);
         this.options = options;
@@ -46,7 +52,8 @@ final class AdaptiveStepper implements Stepper {
         this.candidate = new double[x0.length];
         this.y = x0.clone();
         this.error = new double[x0.length];
-        this.evalTime = 0;
+        this.t = t0;
+        this.evalTime = t0;
     }
 
     @Override

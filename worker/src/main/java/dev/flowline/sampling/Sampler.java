@@ -135,19 +135,47 @@ public final class Sampler {
      * @param label       class label, or {@link VelocityField#NO_LABEL} for an unconditional sample
      */
     public SampleState newSample(int dim, long seed, int sampleIndex, int label) {
+        return newSample(dim, seed, sampleIndex, label, null);
+    }
+
+    /**
+     * A new image-to-image sample: at {@code start.t0()} from {@code (1 − t0)·noise(seed, i) + t0·latent}, integrated
+     * to 1 on this sampler's grid mapped onto [t0, 1] (same step count; see {@link PartialStart#rescale}); an adaptive
+     * solver starts its own steps at t0. At t0 = 1 the sample is already finished (the latent itself); at t0 = 0, or
+     * with {@code start} null, it is exactly {@link #newSample(int, long, int, int)}.
+     *
+     * @throws InvalidSamplerException ({@code solver}) for a bespoke solver with t0 &gt; 0: its learned times span [0, 1]
+     */
+    public SampleState newSample(int dim, long seed, int sampleIndex, int label, PartialStart start) {
         if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
         if (sampleIndex < 0) throw new IllegalArgumentException("sampleIndex must be >= 0, got " + sampleIndex);
         if (label < VelocityField.NO_LABEL) {
             throw new InvalidSamplerException("classLabel", "must be >= 0, or absent for unconditional, got " + label);
         }
+        if (start != null && start.t0() == 0) start = null; // strength 1: bit for bit the sample from pure noise
+        if (start != null && start.latent().length != dim) {
+            throw new IllegalArgumentException("the start latent has " + start.latent().length + " floats, dim is " + dim);
+        }
+        if (start != null && bespoke != null) {
+            throw new InvalidSamplerException("solver", "a bespoke solver's learned times span [0, 1]; an image-to-image "
+                    + "sample starts at t = " + start.t0() + " (use a fixed-step or adaptive solver)");
+        }
+        if (start != null && start.t0() == 1) return new FinishedSample(start.latent());
         double[] x0 = GaussianNoise.initialNoise(seed, sampleIndex, dim);
+        double[] steps = grid;
+        double t0 = 0;
+        if (start != null) {
+            x0 = start.mix(x0);
+            steps = grid == null ? null : start.rescale(grid);
+            t0 = start.t0();
+        }
         MarginalPreservingSde sde = config.stochasticity() > 0
                 ? new MarginalPreservingSde(config.stochasticity(), seed, sampleIndex) : null;
         Stepper stepper = switch (method()) {
-            case ButcherTableau t when t.isEmbedded() -> new AdaptiveStepper(t, x0, config.adaptive(), config.adaptiveNfeCap());
-            case ButcherTableau t -> new FixedStepper(t, grid, x0, sde);
-            case MultistepRule r -> new MultistepStepper(r, grid, x0);
-            case FlowMapRule f -> new FlowMapStepper(grid, x0);
+            case ButcherTableau t when t.isEmbedded() -> new AdaptiveStepper(t, x0, t0, config.adaptive(), config.adaptiveNfeCap());
+            case ButcherTableau t -> new FixedStepper(t, steps, x0, sde);
+            case MultistepRule r -> new MultistepStepper(r, steps, x0);
+            case FlowMapRule f -> new FlowMapStepper(steps, x0);
             case BespokeSolver b -> new BespokeStepper(b, x0);
         };
         return new FlowSampleState(stepper, dim, label, config.guidanceScale(), config.guidanceInterval(), sde);
