@@ -55,6 +55,9 @@ public final class JobFactory {
         }
     }
 
+    /** Dead-letter code of an image-to-image job whose image the model's encoder failed on (or encoded to NaN/Inf). */
+    public static final String ENCODE_ERROR = "ENCODE_ERROR";
+
     /** Longest job id accepted: the id is the key of the result, progress and telemetry records. */
     public static final int MAX_JOB_ID_CHARS = 512;
 
@@ -143,10 +146,16 @@ public final class JobFactory {
                     + "starts at t = 1 - initImage.strength (use a fixed-step or adaptive solver)");
         }
         float[] latent = new float[encoder.outputDim()];
-        encoder.run(1, pixels, latent);
+        try {
+            encoder.run(1, pixels, latent);
+        } catch (RuntimeException e) { // the engine's failure, not the request's: its own code, still naming the field
+            throw new InvalidJobException(ENCODE_ERROR, "initImage", "the encoder of model '" + info.name() + "' failed: "
+                    + e.getMessage(), e);
+        }
         for (float v : latent) {
-            if (!Float.isFinite(v)) { // the model's fault, not the request's: a sample from it would be garbage
-                throw new IllegalStateException("the encoder of model '" + info.name() + "' returned a non-finite latent");
+            if (!Float.isFinite(v)) { // a sample from a NaN latent would be garbage
+                throw new InvalidJobException(ENCODE_ERROR, "initImage", "the encoder of model '" + info.name()
+                        + "' returned a non-finite latent for this image", null);
             }
         }
         return PartialStart.ofStrength(strength, latent);

@@ -47,6 +47,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class ImageToImageTest {
     private static final String LATENT = "fashion-mnist-latent";
+    /** tiny-latent with an encoder (2x2 average pooling) that really returns NaN for an image with a negative mean. */
+    private static final String TINY = "tiny-latent-img2img";
     private static final OutputEncoder.ImageGeometry IMAGE = new OutputEncoder.ImageGeometry(1, 28, 28);
     private static final RecordRef REF = new RecordRef(new TopicPartition("jobs", 0), 1, 0, "k", 0);
 
@@ -59,8 +61,8 @@ class ImageToImageTest {
 
     @BeforeAll
     static void load() throws Exception {
-        registry = new ModelRegistry(new ModelRegistryOptions(List.of(), true, new ModelRuntimeOptions(DeviceMode.CPU, 1, 1),
-                Map.of(), cache));
+        registry = new ModelRegistry(new ModelRegistryOptions(List.of(Path.of(ImageToImageTest.class.getResource(
+                "/fixtures/" + TINY).toURI())), true, new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), cache));
         factory = new JobFactory(new RegistryCatalog(registry), new LimitOptions(8, 100, 400, 1024, 1_000_000));
         input = OutputEncoder.png(run(request("source", 7, 2, null)).get(0), IMAGE, -1, 1);
     }
@@ -242,6 +244,33 @@ class ImageToImageTest {
         for (double s : new double[] {-0.01, 1.01, Double.NaN, Double.POSITIVE_INFINITY}) {
             rejected(request("strength", 1, 2, init(input, s)), "initImage.strength", "must be in [0, 1], got " + s);
         }
+    }
+
+    private static BufferedImage tinyImage(int grey) {
+        BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 8; y++) for (int x = 0; x < 8; x++) img.getRaster().setSample(x, y, 0, (grey + 9 * x + 5 * y) % 256);
+        return img;
+    }
+
+    @Test
+    void anImageTheEncoderTurnsIntoNaNIsRejectedAsAnEncodeErrorNamingInitImage() throws Exception {
+        // mean grey about 40 of 255: below the middle, so negative on [-1, 1], where the fixture's encoder takes a sqrt
+        GenerationRequest dark = edit("dark", 1, 0, init(png(tinyImage(0)), 0.5), b -> b.setModel(TINY));
+        assertThatThrownBy(() -> factory.create(dark, REF)).isInstanceOfSatisfying(InvalidJobException.class, e -> {
+            assertThat(e.errorCode()).isEqualTo(JobFactory.ENCODE_ERROR);
+            assertThat(e.field()).isEqualTo("initImage");
+            assertThat(e.getMessage()).contains("encoder of model '" + TINY + "'").contains("non-finite");
+        });
+        // a bright image of the same model encodes, and at strength 0 comes back as its decoded encoding
+        byte[] bright = png(tinyImage(170));
+        float[] out = run(edit("bright", 1, 0, init(bright, 0.0), b -> b.setModel(TINY))).get(0);
+        float[] in = InitImages.pixels(bright, registry.encoderStage(TINY).orElseThrow());
+        float[] z = new float[16];
+        registry.encoder(TINY).orElseThrow().run(1, in, z);
+        assertThat(z[0]).isEqualTo((in[0] + in[1] + in[8] + in[9]) / 4, org.assertj.core.data.Offset.offset(1e-6f));
+        float[] decoded = new float[64];
+        registry.decoder(TINY).orElseThrow().run(1, z, decoded);
+        assertThat(out).containsExactly(decoded);
     }
 
     @Test
