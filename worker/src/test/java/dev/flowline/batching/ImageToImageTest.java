@@ -193,6 +193,20 @@ class ImageToImageTest {
         }
     }
 
+    @Test
+    void aStepRangeBuildsEveryCountsSamplesFromTheSameStart() throws Exception {
+        GenerationRequest req = edit("range", 8, 2, init(input, 0.25), b -> b.setSampler(SamplerSpec.newBuilder()
+                .setSolver("heun").setMinSteps(2).setMaxSteps(5).build()));
+        Job job = factory.create(req, REF).job();
+        for (int steps = 2; steps <= 5; steps++) {
+            var sample = job.stepChoice().samplesFor().apply(steps).get(0);
+            assertThat(sample.time()).as("%d steps", steps).isEqualTo(0.75);
+            assertThat(sample.totalSteps()).isEqualTo(steps);
+        }
+        // run at the count the scheduler picks (the largest, on an idle scheduler): near the input, as strength 0.25 is
+        assertThat(meanAbsError(run(req).get(0), pixels(input))).isLessThan(0.1);
+    }
+
     // ---- rejections, each naming the field ----
 
     private static void rejected(GenerationRequest req, String field, String... messageParts) {
