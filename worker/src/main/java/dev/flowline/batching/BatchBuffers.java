@@ -17,9 +17,19 @@ final class BatchBuffers {
     /** Target times of flow-map models (u(x, t, r)); r = t for ordinary solvers. */
     final float[] r;
     final int[] labels;
+    /** Floats per conditioning vector of a vector-conditioned model; 0 for every other model. */
+    final int vectorDim;
+    /** Each row's conditioning vector (vector-conditioned models; empty otherwise). */
+    final float[] vectors;
 
     BatchBuffers(int maxRows, int dim) {
+        this(maxRows, dim, 0);
+    }
+
+    BatchBuffers(int maxRows, int dim, int vectorDim) {
         this.dim = dim;
+        this.vectorDim = vectorDim;
+        this.vectors = new float[Math.multiplyExact(maxRows, vectorDim)];
         this.x = new float[Math.multiplyExact(maxRows, dim)];
         this.out = new float[x.length];
         this.t = new float[maxRows];
@@ -42,5 +52,9 @@ final class BatchBuffers {
         Arrays.fill(t, row, row + rows, 0f);
         Arrays.fill(r, row, row + rows, 0f);
         Arrays.fill(labels, row, row + rows, VelocityField.NO_LABEL);
+        if (vectorDim > 0) { // a conditional row of zeros: needs no null vector, which the model may not have
+            Arrays.fill(vectors, row * vectorDim, (row + rows) * vectorDim, 0f);
+            Arrays.fill(labels, row, row + rows, 0);
+        }
     }
 }

@@ -20,7 +20,8 @@ final class BatchExecutor {
     }
 
     BatchResult execute(BatchPlan plan, long waitNanos) {
-        BatchBuffers buf = buffers.computeIfAbsent(plan.groupKey, k -> new BatchBuffers(maxBatchRows, plan.model.dim()));
+        BatchBuffers buf = buffers.computeIfAbsent(plan.groupKey, k -> new BatchBuffers(maxBatchRows, plan.model.dim(),
+                plan.model.vectorConditioning().map(dev.flowline.model.VectorConditioning::dim).orElse(0)));
         SampleSlot[] members = plan.members;
         long start = clock.nanoTime();
         BatchResult result = new BatchResult(members.length, start, waitNanos);
@@ -28,6 +29,7 @@ final class BatchExecutor {
             try {
                 members[i].state.writeRows(buf.x, buf.t, buf.labels, plan.rowOffsets[i]);
                 members[i].state.writeTargetTimes(buf.r, plan.rowOffsets[i]);
+                if (buf.vectorDim > 0) members[i].state.writeVectors(buf.vectors, buf.vectorDim, plan.rowOffsets[i]);
             } catch (RuntimeException e) {
                 result.failMember(i, BatchResult.SAMPLER_ERROR, "sample state of model '" + plan.model.info().name()
                         + "' failed to write its rows: " + e);
@@ -36,7 +38,8 @@ final class BatchExecutor {
         }
         long called = clock.nanoTime();
         try {
-            plan.model.velocity(plan.rows, buf.x, buf.t, buf.r, buf.labels, buf.out);
+            if (buf.vectorDim > 0) plan.model.velocity(plan.rows, buf.x, buf.t, buf.r, buf.labels, buf.vectors, buf.out);
+            else plan.model.velocity(plan.rows, buf.x, buf.t, buf.r, buf.labels, buf.out);
         } catch (Throwable e) { // a failed call fails its batch only; the loop carries on
             result.failBatch(BatchResult.MODEL_ERROR, "model '" + plan.model.info().name() + "' failed on a batch of "
                     + plan.rows + " rows: " + e);

@@ -10,6 +10,7 @@ import dev.flowline.config.LimitOptions;
 import dev.flowline.model.LatentEncoder;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.model.PipelineStage;
+import dev.flowline.model.VectorConditioning;
 import dev.flowline.sampling.AdaptiveOptions;
 import dev.flowline.sampling.InvalidSamplerException;
 import dev.flowline.sampling.PartialStart;
@@ -53,6 +54,11 @@ public final class JobFactory {
         default Optional<LatentEncoder> encoder(String name) {
             return Optional.empty();
         }
+
+        /** A vector-conditioned model's conditioning vector (dim, null vector). Empty for other models. */
+        default Optional<VectorConditioning> vectorConditioning(String name) {
+            return Optional.empty();
+        }
     }
 
     /** Dead-letter code of an image-to-image job whose image the model's encoder failed on (or encoded to NaN/Inf). */
@@ -86,7 +92,8 @@ public final class JobFactory {
         if (n < 1 || n > limits.maxSamples()) {
             throw InvalidJobException.field("numSamples", "must be in [1, " + limits.maxSamples() + "], got " + n);
         }
-        int label = label(req.getConditioning(), info);
+        Cond cond = condition(req.getConditioning(), info);
+        int label = cond.label();
         checkMetadata(req.getMetadata());
         Optional<PipelineStage> decoder = models.decoder(info.name());
         OutputEncoder.ImageGeometry image = decoder.isPresent() ? decodedGeometry(req.getOutputFormat(), info, decoder.get())
@@ -102,9 +109,9 @@ public final class JobFactory {
             throw InvalidJobException.field("sampler.minSteps", "a step range needs a fixed-step solver; '" + spec.getSolver()
                     + "' chooses its own steps");
         }
-        Sampler sampler = sampler(spec, info, label, range == null ? null : range.max());
+        Sampler sampler = sampler(spec, info, cond, range == null ? null : range.max());
         PartialStart start = initImage(req.getInitImage(), info, sampler);
-        List<SampleState> samples = samples(sampler, info, req.getSeed(), n, label, start);
+        List<SampleState> samples = samples(sampler, info, req.getSeed(), n, cond, start);
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), outShape, image,
                 valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler));
         Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
@@ -113,13 +120,13 @@ public final class JobFactory {
                 .optAttachment(ticket).optSamplerKey(sampler.config() + (start == null ? "" : "/from t=" + start.t0()))
                 .optEvaluationsPerSample(sampler.steps() > 0 && (start == null || start.t0() < 1)
                         ? sampler.maxNfe() : 0); // adaptive solvers: unknown; strength 0: none
-        if (range != null) job.optStepChoice(stepChoice(spec, info, label, range, req.getSeed(), n, start));
+        if (range != null) job.optStepChoice(stepChoice(spec, info, cond, range, req.getSeed(), n, start));
         return new Decoded.Valid(record, job.build(), ticket);
     }
 
-    private static List<SampleState> samples(Sampler sampler, ModelInfo info, long seed, int n, int label, PartialStart start) {
+    private static List<SampleState> samples(Sampler sampler, ModelInfo info, long seed, int n, Cond cond, PartialStart start) {
         List<SampleState> samples = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) samples.add(sampler.newSample(info.dim(), seed, i, label, start));
+        for (int i = 0; i < n; i++) samples.add(sampler.newSample(info.dim(), seed, i, cond.label(), start, cond.vector()));
         return samples;
     }
 
@@ -165,22 +172,61 @@ public final class JobFactory {
      * The scheduler's choice of step count for a range. Both ends are checked here (naming the field), so every
      * count between is a valid grid of the same solver; the scheduler builds the samples of the count it picks.
      */
-    private StepChoice stepChoice(SamplerSpec spec, ModelInfo info, int label, StepRange range, long seed, int n,
+    private StepChoice stepChoice(SamplerSpec spec, ModelInfo info, Cond cond, StepRange range, long seed, int n,
                                   PartialStart start) throws InvalidJobException {
         try {
-            sampler(spec, info, label, range.min());
+            sampler(spec, info, cond, range.min());
         } catch (InvalidJobException e) {
             throw InvalidJobException.field("sampler.minSteps", "no valid sampler at minSteps=" + range.min() + ": " + e.getMessage());
         }
         java.util.function.IntFunction<Sampler> at = steps -> {
             try {
-                return sampler(spec, info, label, steps);
+                return sampler(spec, info, cond, steps);
             } catch (InvalidJobException e) { // both ends were valid: a count between them is too
                 throw new IllegalStateException(e);
             }
         };
         return new StepChoice(range.min(), range.max(), steps -> at.apply(steps).maxNfe(),
-                steps -> samples(at.apply(steps), info, seed, n, label, start));
+                steps -> samples(at.apply(steps), info, seed, n, cond, start));
+    }
+
+    /**
+     * A job's condition as the sampler takes it: a class label (or NO_LABEL), or for a vector-conditioned model the
+     * job's vector with label 0 marking its rows conditional (NO_LABEL and no vector: the null vector throughout).
+     *
+     * @param guidable     whether classifier-free guidance has an unconditional side (null class, null vector)
+     * @param guidanceNeed what a guided job lacks when it gives no condition, for the error message
+     */
+    private record Cond(int label, float[] vector, boolean guidable, String guidanceNeed) {}
+
+    private Cond condition(Conditioning c, ModelInfo info) throws InvalidJobException {
+        Optional<VectorConditioning> vc = models.vectorConditioning(info.name());
+        if (vc.isEmpty()) return new Cond(label(c, info), null, info.supportsGuidance(), "a class label (conditioning.classLabel)");
+        VectorConditioning v = vc.get();
+        boolean hasNull = v.nullVector() != null;
+        if (c != null && c.getClassLabel() != null) {
+            throw InvalidJobException.field("conditioning.classLabel", "model '" + info.name() + "' takes a conditioning vector "
+                    + "(conditioning.vector, " + v.dim() + " floats), not a class label");
+        }
+        List<Float> given = c == null ? null : c.getVector();
+        if (given == null) {
+            if (!hasNull) {
+                throw InvalidJobException.field("conditioning.vector", "required: model '" + info.name() + "' takes a vector of "
+                        + v.dim() + " floats and declares no null vector for unconditional samples");
+            }
+            return new Cond(VelocityField.NO_LABEL, null, true, "a conditioning vector (conditioning.vector)");
+        }
+        if (given.size() != v.dim()) {
+            throw InvalidJobException.field("conditioning.vector", "model '" + info.name() + "' takes " + v.dim()
+                    + " floats, got " + given.size());
+        }
+        float[] vector = new float[given.size()];
+        for (int i = 0; i < vector.length; i++) {
+            Float f = given.get(i);
+            if (f == null || !Float.isFinite(f)) throw InvalidJobException.field("conditioning.vector", "value " + i + " is " + f + "; all must be finite");
+            vector[i] = f;
+        }
+        return new Cond(0, vector, hasNull, "a conditioning vector (conditioning.vector)");
     }
 
     private static int label(Conditioning c, ModelInfo info) throws InvalidJobException {
@@ -201,7 +247,8 @@ public final class JobFactory {
     }
 
     /** {@code steps}: a count the job's step range chose, in place of the spec's own. */
-    private Sampler sampler(SamplerSpec spec, ModelInfo info, int label, Integer steps) throws InvalidJobException {
+    private Sampler sampler(SamplerSpec spec, ModelInfo info, Cond cond, Integer steps) throws InvalidJobException {
+        int label = cond.label();
         double w = spec.getGuidanceScale();
         if (w > limits.maxGuidanceScale()) { // NaN and negative values are the sampling library's to reject
             throw InvalidJobException.field("sampler.guidanceScale", "must be in [0, " + limits.maxGuidanceScale()
@@ -209,10 +256,11 @@ public final class JobFactory {
         }
         if (w != 1.0) {
             if (label == VelocityField.NO_LABEL) {
-                throw InvalidJobException.field("sampler.guidanceScale", "guidance needs a class label (conditioning.classLabel)");
+                throw InvalidJobException.field("sampler.guidanceScale", "guidance needs " + cond.guidanceNeed());
             }
-            if (!info.supportsGuidance()) {
-                throw InvalidJobException.field("sampler.guidanceScale", "model '" + info.name() + "' has no null class, so no classifier-free guidance");
+            if (!cond.guidable()) {
+                throw InvalidJobException.field("sampler.guidanceScale", "model '" + info.name() + "' has no "
+                        + (cond.vector() != null ? "null vector" : "null class") + ", so no classifier-free guidance");
             }
         }
         try {

@@ -4,6 +4,7 @@ import dev.flowline.model.LatentEncoder;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.model.ModelRegistry;
 import dev.flowline.model.PipelineStage;
+import dev.flowline.model.VectorConditioning;
 
 import java.util.Collection;
 import java.util.Optional;
@@ -29,6 +30,11 @@ public final class RegistryCatalog implements JobFactory.ModelCatalog {
     @Override
     public Optional<PipelineStage> decoder(String name) {
         return registry.names().contains(name) ? registry.decoderStage(name) : Optional.empty();
+    }
+
+    @Override
+    public Optional<VectorConditioning> vectorConditioning(String name) {
+        return registry.names().contains(name) ? registry.vectorConditioning(name) : Optional.empty();
     }
 
     @Override

@@ -90,6 +90,14 @@ public final class DjlVelocityModel implements VelocityModel {
         for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(0.37 * i);
         int second = info.supportsGuidance() ? -1 : Math.min(1, Math.max(0, info.numClasses() - 1));
         int[] labels = info.numClasses() > 0 ? new int[] {0, second} : new int[] {-1, -1};
+        if (manifest.vector().isPresent()) { // one row with a vector, one with the null vector when there is one
+            int d = manifest.vector().get().dim();
+            float[] vectors = new float[2 * d];
+            for (int i = 0; i < vectors.length; i++) vectors[i] = (float) Math.cos(0.5 * i);
+            labels = new int[] {0, manifest.vector().get().nullVector() != null ? -1 : 0};
+            velocity(2, x, new float[] {0.25f, 0.75f}, new float[] {0.25f, 0.75f}, labels, vectors, new float[2 * dim]);
+            return;
+        }
         velocity(2, x, new float[] {0.25f, 0.75f}, labels, new float[2 * dim]);
     }
 
@@ -131,13 +139,27 @@ public final class DjlVelocityModel implements VelocityModel {
 
     /** {@inheritDoc} As {@link #velocity(int, float[], float[], int[], float[])}, with r staged for a flow-map model. */
     @Override
-    public synchronized void velocity(int rows, float[] x, float[] t, float[] r, int[] labels, float[] out) {
+    public void velocity(int rows, float[] x, float[] t, float[] r, int[] labels, float[] out) {
+        velocity(rows, x, t, r, labels, null, out);
+    }
+
+    @Override
+    public java.util.Optional<VectorConditioning> vectorConditioning() {
+        return manifest.vector();
+    }
+
+    /** {@inheritDoc} With the rows' conditioning vectors staged for a vector-conditioned model. */
+    @Override
+    public synchronized void velocity(int rows, float[] x, float[] t, float[] r, int[] labels, float[] vectors, float[] out) {
         if (closed) throw new ModelException(manifest.name(), "is closed");
+        if (manifest.vector().isPresent() && (labels == null || labels.length < rows)) {
+            throw new IllegalArgumentException("model '" + manifest.name() + "' is vector-conditioned: labels needs " + rows + " entries");
+        }
         checkArguments(rows, x, t, labels, out);
         if (manifest.inputs().r().isPresent() && r.length < rows) throw new IllegalArgumentException("r needs " + rows + " entries, got " + r.length);
         if (rows == 0) return;
         try (NDManager call = model.getNDManager().newSubManager()) {
-            NDList result = predictor.predict(staging.stage(call, rows, x, t, r, labels));
+            NDList result = predictor.predict(staging.stage(call, rows, x, t, r, labels, vectors));
             // Make the outputs ours, whatever manager the engine put them in, so closing `call` frees them.
             result.attach(call);
             NDArray v = pickOutput(result);

@@ -37,6 +37,7 @@ final class InputStaging {
     private ByteBuffer tBuf = allocate(0);
     private ByteBuffer rBuf = allocate(0);
     private ByteBuffer labelBuf = allocate(0);
+    private ByteBuffer vectorBuf = allocate(0);
 
     InputStaging(ModelManifest manifest, EngineKind engine) {
         this.manifest = manifest;
@@ -57,6 +58,15 @@ final class InputStaging {
      * target times) is read only when the manifest declares {@code inputs.r}.
      */
     NDList stage(NDManager manager, int rows, float[] x, float[] t, float[] r, int[] labels) {
+        return stage(manager, rows, x, t, r, labels, null);
+    }
+
+    /**
+     * As {@link #stage(NDManager, int, float[], float[], float[], int[])}, with the conditioning vectors of a
+     * vector-conditioned model ({@code rows × dim} floats): a row labelled {@code -1} gets the model's null vector
+     * instead of its own (the unconditional row of a guided evaluation).
+     */
+    NDList stage(NDManager manager, int rows, float[] x, float[] t, float[] r, int[] labels, float[] vectors) {
         int n = rows * dim;
         xBuf = ensure(xBuf, (long) n * Float.BYTES);
         xBuf.asFloatBuffer().put(x, 0, n);
@@ -82,7 +92,32 @@ final class InputStaging {
         if (manifest.conditional()) {
             in.add(named(labels(manager, rows, labels), manifest.inputs().label().orElseThrow()));
         }
+        if (manifest.vector().isPresent()) in.add(named(vectors(manager, rows, labels, vectors), manifest.vector().get().input()));
         return in;
+    }
+
+    private NDArray vectors(NDManager manager, int rows, int[] labels, float[] vectors) {
+        VectorConditioning c = manifest.vector().orElseThrow();
+        int d = c.dim();
+        if (vectors == null || vectors.length < rows * d) {
+            throw new IllegalArgumentException("model '" + manifest.name() + "' is vector-conditioned: it needs " + rows + " × "
+                    + d + " conditioning floats");
+        }
+        vectorBuf = ensure(vectorBuf, (long) rows * d * Float.BYTES);
+        FloatBuffer vf = vectorBuf.asFloatBuffer();
+        float[] unconditional = c.nullVector();
+        for (int i = 0; i < rows; i++) {
+            if (labels[i] == -1) {
+                if (unconditional == null) {
+                    throw new ModelException(manifest.name(), "row " + i + " asks for the unconditional velocity but the model has no null vector");
+                }
+                vf.put(i * d, unconditional);
+            } else {
+                vf.put(i * d, vectors, i * d, d);
+            }
+        }
+        vectorBuf.limit(rows * d * Float.BYTES);
+        return manager.create(vectorBuf, new Shape(rows, d), DataType.FLOAT32);
     }
 
     private NDArray labels(NDManager manager, int rows, int[] labels) {

@@ -101,15 +101,40 @@ public final class ManifestReader {
         Optional<ModelInfo.ImageLayout> image = image(root);
         TimeConvention time = time(root);
 
-        JsonNode cond = optionalObject(root, "conditioning", Set.of("type", "numClasses", "nullClass", "classNames"));
+        JsonNode cond = optionalObject(root, "conditioning", Set.of("type", "numClasses", "nullClass", "classNames", "dim",
+                "nullVector"));
         String condType = cond == null ? "none" : requiredText(cond, "type", "conditioning.type");
         int numClasses = 0;
         int nullClass = ModelInfo.NO_NULL_CLASS;
         List<String> classNames = List.of();
+        int vectorDim = 0;
+        float[] nullVector = null;
+        if (!condType.equals("vector")) {
+            for (String k : List.of("dim", "nullVector")) {
+                if (cond != null && cond.has(k)) throw error("conditioning." + k, "is allowed with type \"vector\" only");
+            }
+        }
         switch (condType) {
             case "none" -> {
                 for (String k : List.of("numClasses", "nullClass", "classNames")) {
                     if (cond != null && cond.has(k)) throw error("conditioning." + k, "is not allowed with type \"none\"");
+                }
+            }
+            case "vector" -> {
+                for (String k : List.of("numClasses", "nullClass", "classNames")) {
+                    if (cond.has(k)) throw error("conditioning." + k, "is not allowed with type \"vector\"");
+                }
+                vectorDim = positiveInt(cond, "dim", "conditioning.dim");
+                if (cond.has("nullVector")) {
+                    double[] v = doubleArray(cond.get("nullVector"), "conditioning.nullVector");
+                    if (v.length != vectorDim) {
+                        throw error("conditioning.nullVector", "has " + v.length + " values, conditioning.dim is " + vectorDim);
+                    }
+                    nullVector = new float[v.length];
+                    for (int i = 0; i < v.length; i++) {
+                        nullVector[i] = (float) v[i];
+                        if (!Float.isFinite(nullVector[i])) throw error("conditioning.nullVector[" + i + "]", "must be finite");
+                    }
                 }
             }
             case "class" -> {
@@ -117,10 +142,12 @@ public final class ManifestReader {
                 if (cond.has("nullClass")) nullClass = nonNegativeInt(cond, "nullClass", "conditioning.nullClass");
                 if (cond.has("classNames")) classNames = textArray(cond.get("classNames"), "conditioning.classNames");
             }
-            default -> throw error("conditioning.type", "must be \"class\" or \"none\", got \"" + condType + "\"");
+            default -> throw error("conditioning.type", "must be \"class\", \"vector\" or \"none\", got \"" + condType + "\"");
         }
         boolean conditional = numClasses > 0;
-        ModelManifest.Inputs inputs = inputs(root, conditional);
+        ModelManifest.Inputs inputs = inputs(root, conditional, vectorDim > 0);
+        Optional<VectorConditioning> vector = vectorDim > 0
+                ? Optional.of(new VectorConditioning(inputs.vector().orElseThrow(), vectorDim, nullVector)) : Optional.empty();
         String output = root.has("output") ? text(root, "output") : "v";
         LabelType labelType = LabelType.INT64;
         if (root.has("labelType")) {
@@ -142,7 +169,8 @@ public final class ManifestReader {
         try {
             ModelInfo info = new ModelInfo(name, version, description, sampleShape, valueRange, numClasses, nullClass,
                     classNames, image, sampler, schedules, batchSizeHint, solvers, inputs.r().isPresent());
-            return new ModelManifest(file, info, engine, files, inputs, output, labelType, time, evaluation, decoder, encoder);
+            return new ModelManifest(file, info, engine, files, inputs, output, labelType, time, evaluation, decoder, encoder,
+                    vector);
         } catch (IllegalArgumentException e) {
             // Cross-field rules live in the records; their messages name the fields.
             throw new ModelLoadException(model, file, "invalid manifest: " + e.getMessage(), e);
@@ -187,15 +215,22 @@ public final class ManifestReader {
         return new TimeConvention(direction, scale);
     }
 
-    private ModelManifest.Inputs inputs(JsonNode root, boolean conditional) {
-        JsonNode in = optionalObject(root, "inputs", Set.of("x", "t", "r", "label"));
-        if (in == null) return new ModelManifest.Inputs("x", "t", conditional ? Optional.of("label") : Optional.empty());
+    private ModelManifest.Inputs inputs(JsonNode root, boolean conditional, boolean vector) {
+        JsonNode in = optionalObject(root, "inputs", Set.of("x", "t", "r", "label", "vector"));
+        if (in == null) {
+            return new ModelManifest.Inputs("x", "t", conditional ? Optional.of("label") : Optional.empty(), Optional.empty(),
+                    vector ? Optional.of("vector") : Optional.empty());
+        }
+        if (vector && !in.has("vector")) throw error("inputs.vector", "is required for a vector-conditioned model");
+        if (!vector && in.has("vector")) throw error("inputs.vector", "is allowed with conditioning type \"vector\" only");
+        Optional<String> vectorInput = vector ? Optional.of(text(in, "vector", "inputs.vector")) : Optional.empty();
         String x = requiredText(in, "x", "inputs.x");
         String t = requiredText(in, "t", "inputs.t");
         if (conditional && !in.has("label")) throw error("inputs.label", "is required for a class-conditional model");
         if (!conditional && in.has("label")) throw error("inputs.label", "is not allowed for an unconditional model (conditioning type none)");
         Optional<String> r = in.has("r") ? Optional.of(text(in, "r", "inputs.r")) : Optional.empty();
-        return new ModelManifest.Inputs(x, t, conditional ? Optional.of(text(in, "label", "inputs.label")) : Optional.empty(), r);
+        return new ModelManifest.Inputs(x, t, conditional ? Optional.of(text(in, "label", "inputs.label")) : Optional.empty(), r,
+                vectorInput);
     }
 
     private ModelInfo.SamplerDefaults sampler(JsonNode root) {

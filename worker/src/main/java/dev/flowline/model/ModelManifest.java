@@ -21,11 +21,12 @@ import java.util.Set;
  * @param evaluation   files the offline evaluation uses, if any
  * @param decoder      latent-to-pixel stage of a latent model (its input shape is the sample shape), if any
  * @param encoder      pixel-to-latent stage for image-to-image jobs (its output shape is the sample shape), if any
+ * @param vector       the conditioning vector of a vector-conditioned model, if it is one
  */
 public record ModelManifest(Path manifestFile, ModelInfo info, EngineKind engine, Map<EngineKind, String> files,
                             Inputs inputs, String output, LabelType labelType, TimeConvention time,
                             Optional<Evaluation> evaluation, Optional<PipelineStage> decoder,
-                            Optional<PipelineStage> encoder) {
+                            Optional<PipelineStage> encoder, Optional<VectorConditioning> vector) {
 
     /** File name a model directory must contain. */
     public static final String FILE_NAME = "flowline-model.json";
@@ -46,6 +47,10 @@ public record ModelManifest(Path manifestFile, ModelInfo info, EngineKind engine
         evaluation = evaluation == null ? Optional.empty() : evaluation;
         decoder = decoder == null ? Optional.empty() : decoder;
         encoder = encoder == null ? Optional.empty() : encoder;
+        vector = vector == null ? Optional.empty() : vector;
+        if (vector.isPresent() != inputs.vector().isPresent()) {
+            throw new IllegalArgumentException("a vector-conditioned model, and only one, needs inputs.vector");
+        }
         if (encoder.isPresent() && decoder.isEmpty()) throw new IllegalArgumentException("field 'encoder' needs a decoder");
     }
 
@@ -92,11 +97,16 @@ public record ModelManifest(Path manifestFile, ModelInfo info, EngineKind engine
      * the order x, t, r, label. {@code r} (a flow map's target time, in the same time convention as t) makes the model
      * a flow map u(x, t, r).
      */
-    public record Inputs(String x, String t, Optional<String> label, Optional<String> r) {
+    public record Inputs(String x, String t, Optional<String> label, Optional<String> r, Optional<String> vector) {
         public Inputs {
             if (x == null || x.isBlank() || t == null || t.isBlank()) throw new IllegalArgumentException("inputs.x and inputs.t must not be blank");
             label = label == null ? Optional.empty() : label;
             r = r == null ? Optional.empty() : r;
+            vector = vector == null ? Optional.empty() : vector;
+        }
+
+        public Inputs(String x, String t, Optional<String> label, Optional<String> r) {
+            this(x, t, label, r, Optional.empty());
         }
 
         public Inputs(String x, String t, Optional<String> label) {

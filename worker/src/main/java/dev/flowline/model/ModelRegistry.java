@@ -178,6 +178,12 @@ public final class ModelRegistry implements AutoCloseable {
         return Optional.of(d);
     }
 
+    /** The conditioning vector of a vector-conditioned model, as its manifest declares it; empty for other models. */
+    public synchronized Optional<VectorConditioning> vectorConditioning(String name) {
+        if (inProcess.containsKey(name)) return inProcess.get(name).vectorConditioning();
+        return manifest(name).vector();
+    }
+
     /** A latent model's {@code encoder} as its manifest declares it (no loading); empty for a model without one. */
     public synchronized Optional<PipelineStage> encoderStage(String name) {
         if (inProcess.containsKey(name)) return Optional.empty();

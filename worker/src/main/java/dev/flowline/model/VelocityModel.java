@@ -19,6 +19,20 @@ public interface VelocityModel extends VelocityField, AutoCloseable {
         return info().dim();
     }
 
+    /** The conditioning vector a vector-conditioned model takes per row; empty for every other model. */
+    default java.util.Optional<VectorConditioning> vectorConditioning() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A call with each row's conditioning vector ({@code rows × vectorConditioning().dim()} floats, row-major) for a
+     * vector-conditioned model; a row labelled {@link #NO_LABEL} takes the model's null vector instead. Other models
+     * ignore {@code vectors}.
+     */
+    default void velocity(int rows, float[] x, float[] t, float[] r, int[] labels, float[] vectors, float[] out) {
+        velocity(rows, x, t, r, labels, out);
+    }
+
     @Override
     void close();
 }

@@ -17,6 +17,8 @@ final class FlowSampleState implements SampleState {
     private final double guidanceScale;
     private final GuidanceInterval interval;
     private final MarginalPreservingSde sde;
+    /** The job's conditioning vector (vector-conditioned models), or null. */
+    private final float[] vector;
     /** The combined velocity handed to the stepper; reused on every evaluation. */
     private final double[] velocity;
     /** Rows written by the last writeRows and not yet accepted; 0 when none. */
@@ -25,6 +27,13 @@ final class FlowSampleState implements SampleState {
 
     FlowSampleState(Stepper stepper, int dim, int label, double guidanceScale, GuidanceInterval interval,
                     MarginalPreservingSde sde) {
+        this(stepper, dim, label, guidanceScale, interval, sde, null);
+    }
+
+    /** {@code vector}: the conditioning vector of every conditional row (label ≥ 0); null for none. Not copied. */
+    FlowSampleState(Stepper stepper, int dim, int label, double guidanceScale, GuidanceInterval interval,
+                    MarginalPreservingSde sde, float[] vector) {
+        this.vector = vector;
         if (stepper.state().length != dim) throw new IllegalArgumentException("stepper state is not of dim " + dim);
         this.stepper = stepper;
         this.dim = dim;
@@ -75,6 +84,15 @@ final class FlowSampleState implements SampleState {
         if (pendingRows == 0) throw new IllegalStateException("writeTargetTimes without a preceding writeRows");
         float target = (float) stepper.targetTime();
         for (int i = 0; i < pendingRows; i++) r[row + i] = target;
+    }
+
+    @Override
+    public void writeVectors(float[] vectors, int dim, int row) {
+        if (pendingRows == 0) throw new IllegalStateException("writeVectors without a preceding writeRows");
+        if (vector == null) return;
+        if (vector.length != dim) throw new IllegalStateException("the sample's vector has " + vector.length + " floats, the model takes " + dim);
+        // every pending row gets it; the model swaps in its null vector for the unconditional (NO_LABEL) row
+        for (int i = 0; i < pendingRows; i++) System.arraycopy(vector, 0, vectors, (row + i) * dim, dim);
     }
 
     @Override

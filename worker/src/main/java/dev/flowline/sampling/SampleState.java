@@ -26,6 +26,14 @@ public interface SampleState {
     default void writeTargetTimes(float[] r, int row) {
     }
 
+    /**
+     * Writes the conditioning vector of the rows the last writeRows wrote ({@code dim} floats each, from row
+     * {@code row}), for vector-conditioned models; the model substitutes its null vector for rows labelled
+     * {@link VelocityField#NO_LABEL}. This default writes nothing, for states without a vector.
+     */
+    default void writeVectors(float[] vectors, int dim, int row) {
+    }
+
     /** Takes the velocities for the rows written by the last writeRows, read from v starting at row {@code row}. */
     void acceptRows(float[] v, int row);
 

@@ -147,6 +147,15 @@ public final class Sampler {
      * @throws InvalidSamplerException ({@code solver}) for a bespoke solver with t0 &gt; 0: its learned times span [0, 1]
      */
     public SampleState newSample(int dim, long seed, int sampleIndex, int label, PartialStart start) {
+        return newSample(dim, seed, sampleIndex, label, start, null);
+    }
+
+    /**
+     * As {@link #newSample(int, long, int, int, PartialStart)} for a vector-conditioned model: {@code vector} (shared by
+     * the job's samples, never written) conditions every row labelled ≥ 0; give label 0 with a vector (guidance then
+     * pairs it with the model's null vector) and {@link VelocityField#NO_LABEL} without one (the null vector throughout).
+     */
+    public SampleState newSample(int dim, long seed, int sampleIndex, int label, PartialStart start, float[] vector) {
         if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
         if (sampleIndex < 0) throw new IllegalArgumentException("sampleIndex must be >= 0, got " + sampleIndex);
         if (label < VelocityField.NO_LABEL) {
@@ -178,6 +187,6 @@ public final class Sampler {
             case FlowMapRule f -> new FlowMapStepper(steps, x0);
             case BespokeSolver b -> new BespokeStepper(b, x0);
         };
-        return new FlowSampleState(stepper, dim, label, config.guidanceScale(), config.guidanceInterval(), sde);
+        return new FlowSampleState(stepper, dim, label, config.guidanceScale(), config.guidanceInterval(), sde, vector);
     }
 }
