@@ -107,6 +107,9 @@ public final class ModelsCommand implements Callable<Integer> {
                     System.out.println("flow map:        yes: average velocity u(x, t, r) with target-time input '"
                             + m.inputs().r().orElseThrow() + "'; solver \"flowmap\" jumps a whole grid step per evaluation");
                 }
+                m.vector().ifPresent(v -> System.out.println("vector:          " + v.dim() + " floats per job (conditioning.vector) into input '"
+                        + v.input() + "'; " + (v.nullVector() != null ? "null vector " + java.util.Arrays.toString(v.nullVector())
+                        + " for guidance and jobs without one" : "no null vector: every job gives one, no guidance")));
                 // A latent model: the sample shape above is the latent; these stages map it to and from pixels.
                 m.decoder().ifPresent(d -> System.out.println("decoder:         " + d));
                 m.encoder().ifPresent(e -> System.out.println("encoder:         " + e + " (image-to-image)"));
