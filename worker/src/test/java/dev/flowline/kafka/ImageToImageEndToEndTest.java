@@ -39,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Image-to-image through a real broker and a real worker with the built-in models: a result PNG of the latent model
  * sent back as an initImage comes back edited (strength 0.5), unchanged up to reconstruction (strength 0, with its
  * progress events), or as the plain job's bytes (strength 1); bad initImages end as dead letters naming the field.
+ * A vector-conditioned job (fixture tiny-vector) runs beside them, and a vector of the wrong length is dead-lettered.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class ImageToImageEndToEndTest {
@@ -74,9 +75,10 @@ class ImageToImageEndToEndTest {
     }
 
     @Test
-    void imageToImageJobsSucceedAndBadInitImagesAreDeadLetteredNamingTheField(KafkaCluster kafka) throws Exception {
+    void imageToImageAndVectorJobsSucceedAndBadOnesAreDeadLetteredNamingTheField(KafkaCluster kafka) throws Exception {
         try (WorkerTestKit kit = new WorkerTestKit(kafka, 1);
-             ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(List.of(), true,
+             ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(List.of(Path.of(
+                     ImageToImageEndToEndTest.class.getResource("/fixtures/tiny-vector").toURI())), true,
                      new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), cache))) {
             var results = kit.results();
             var dead = kit.deadLetters();
@@ -98,9 +100,18 @@ class ImageToImageEndToEndTest {
             kit.send(request("no-encoder").setModel("fashion-mnist").setInitImage(init(input, 0.5)).build());
             kit.send(latent("not-png").setInitImage(init("GIF89a".getBytes(), 0.5)).build());
             kit.send(latent("nan").setInitImage(init(input, Double.NaN)).build());
-            await(Duration.ofSeconds(90), "5 results and 3 dead letters", () -> results.records.size() >= 5 && dead.records.size() >= 3);
+            // vector conditioning (fixture tiny-vector) through the same intake: one job runs, a short vector is dead-lettered
+            kit.send(request("vector").setModel("tiny-vector").setOutputFormat(OutputFormat.RAW_FLOAT32)
+                    .setConditioning(dev.flowline.avro.Conditioning.newBuilder().setVector(List.of(0.5f, -1f, 0.25f)).build())
+                    .setSampler(sampler("heun", 4).setGuidanceScale(2.0).build()).build());
+            kit.send(request("vector-short").setModel("tiny-vector")
+                    .setConditioning(dev.flowline.avro.Conditioning.newBuilder().setVector(List.of(0.5f)).build()).build());
+            await(Duration.ofSeconds(90), "6 results and 4 dead letters", () -> results.records.size() >= 6 && dead.records.size() >= 4);
 
             Map<String, GenerationResult> byId = WorkerTestKit.byJobId(results.records);
+            GenerationResult vector = byId.get("vector");
+            assertThat(vector.getStatus()).as(vector.getErrorMessage()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(OutputEncoder.decodeRawFloat32(png(vector))).hasSize(16);
             for (String id : List.of("edit", "keep", "ignore", "plain")) {
                 GenerationResult r = byId.get(id);
                 assertThat(r.getStatus()).as(id + " " + r.getErrorMessage()).isEqualTo(JobStatus.SUCCEEDED);
@@ -117,7 +128,8 @@ class ImageToImageEndToEndTest {
 
             Map<String, String> codes = new TreeMap<>();
             for (DeadLetter d : dead.records) codes.put(d.getJobId(), d.getErrorCode() + " " + d.getErrorMessage());
-            assertThat(codes).hasSize(3);
+            assertThat(codes).hasSize(4);
+            assertThat(codes.get("vector-short")).startsWith("INVALID_FIELD conditioning.vector:").contains("takes 3 floats, got 1");
             assertThat(codes.get("no-encoder")).startsWith("INVALID_FIELD initImage:").contains("no encoder");
             assertThat(codes.get("not-png")).startsWith("INVALID_FIELD initImage.data:").contains("not a PNG");
             assertThat(codes.get("nan")).startsWith("INVALID_FIELD initImage.strength:").contains("NaN");
