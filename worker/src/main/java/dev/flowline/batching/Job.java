@@ -10,7 +10,8 @@ import java.util.Objects;
  * A job as the scheduler sees it: N sample states of one model. Built at the Kafka edge from a validated request.
  * Required: jobId, model, samples. Optional: priority (0), deadline (none), progress (off), attachment (caller data
  * handed back untouched in the outcome, e.g. the Kafka record's partition and offset), samplerKey (none: see
- * {@link Builder#optSamplerKey}).
+ * {@link Builder#optSamplerKey}), dedupKey (none: see {@link Builder#optDedupKey}), previewEvery (0: see
+ * {@link Builder#optPreviewEvery}).
  */
 public final class Job {
     private final String jobId;
@@ -21,6 +22,8 @@ public final class Job {
     private final boolean progress;
     private final Object attachment;
     private final String samplerKey;
+    private final String dedupKey;
+    private final int previewEvery;
 
     private Job(Builder b) {
         this.jobId = b.jobId;
@@ -31,6 +34,8 @@ public final class Job {
         this.progress = b.progress;
         this.attachment = b.attachment;
         this.samplerKey = b.samplerKey;
+        this.dedupKey = b.dedupKey;
+        this.previewEvery = b.previewEvery;
     }
 
     public static Builder builder() {
@@ -47,6 +52,10 @@ public final class Job {
     public Object attachment() { return attachment; }
     /** Null when not given. */
     public String samplerKey() { return samplerKey; }
+    /** Null when not given: the job's samples are never shared. */
+    public String dedupKey() { return dedupKey; }
+    /** 0 when off. */
+    public int previewEvery() { return previewEvery; }
 
     @Override
     public String toString() {
@@ -62,6 +71,8 @@ public final class Job {
         private boolean progress;
         private Object attachment;
         private String samplerKey;
+        private String dedupKey;
+        private int previewEvery;
 
         public Builder setJobId(String jobId) { this.jobId = jobId; return this; }
         public Builder setModel(String model) { this.model = model; return this; }
@@ -78,11 +89,26 @@ public final class Job {
          */
         public Builder optSamplerKey(String samplerKey) { this.samplerKey = samplerKey; return this; }
 
+        /**
+         * What makes sample i of this job identical to sample i of another job with the same key: everything its bytes
+         * depend on (model, conditioning, guidance, sampler with its parameters, seed). While such a sample is in flight,
+         * the scheduler computes it once for both jobs (unless {@code batching.dedup} is off). A key that leaves out
+         * something the bytes depend on would hand one job another's samples.
+         */
+        public Builder optDedupKey(String dedupKey) { this.dedupKey = dedupKey; return this; }
+
+        /**
+         * With progress on: every this many steps of sample 0, a preview of its current estimate of the final sample
+         * ({@link SchedulerListener#onPreview}); 0 (the default) for none.
+         */
+        public Builder optPreviewEvery(int previewEvery) { this.previewEvery = previewEvery; return this; }
+
         public Job build() {
             Objects.requireNonNull(jobId, "jobId");
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(samples, "samples");
             if (samples.isEmpty()) throw new IllegalArgumentException("job " + jobId + " has no samples");
+            if (previewEvery < 0) throw new IllegalArgumentException("job " + jobId + ": previewEvery must be >= 0, got " + previewEvery);
             return new Job(this);
         }
     }

@@ -13,8 +13,16 @@ import java.util.List;
  * @param modelCalls    model calls the job's rows rode in
  * @param meanBatchRows mean rows of those calls
  * @param maxBatchRows  largest of those calls
+ * @param dedupedSamples samples of this job computed once for it and an identical in-flight sample of another job
  */
 public record JobOutcome(Job job, JobStatus status, String errorCode, String errorMessage, List<float[]> samples,
                          long queuedNanos, long samplingNanos, int nfe, int modelCalls, double meanBatchRows,
-                         int maxBatchRows) {
+                         int maxBatchRows, int dedupedSamples) {
+
+    /** An outcome without deduplicated samples. */
+    public JobOutcome(Job job, JobStatus status, String errorCode, String errorMessage, List<float[]> samples,
+                      long queuedNanos, long samplingNanos, int nfe, int modelCalls, double meanBatchRows, int maxBatchRows) {
+        this(job, status, errorCode, errorMessage, samples, queuedNanos, samplingNanos, nfe, modelCalls, meanBatchRows,
+                maxBatchRows, 0);
+    }
 }

@@ -82,8 +82,20 @@ public final class JobFactory {
                 info.valueRange().min(), info.valueRange().max(), n, req.getMetadata(), SamplerChoice.of(sampler));
         Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
-                .optAttachment(ticket).optSamplerKey(sampler.config().toString()).build();
+                .optAttachment(ticket).optSamplerKey(sampler.config().toString())
+                .optDedupKey(dedupKey(info, label, sampler, req.getSeed())).build();
         return new Decoded.Valid(record, job, ticket);
+    }
+
+    /**
+     * Everything a sample's bytes depend on besides its index: the model (name and version, which also fix its learned
+     * solvers and named grids), the class label, the whole sampler configuration (solver, grid, steps, guidance scale
+     * and interval, stochasticity, solver parameters; records print every field) and the seed. Jobs with equal keys
+     * share their in-flight samples of equal index; the output format, priority and deadline do not matter.
+     */
+    static String dedupKey(ModelInfo info, int label, Sampler sampler, long seed) {
+        return info.name() + "@" + info.version() + "|label=" + label + "|" + sampler.config() + "|" + sampler.solverName()
+                + "|seed=" + seed;
     }
 
     private static int label(Conditioning c, ModelInfo info) throws InvalidJobException {

@@ -1,0 +1,230 @@
+package dev.flowline.batching;
+
+import dev.flowline.sampling.NamedSchedules;
+import dev.flowline.sampling.SampleState;
+import dev.flowline.sampling.Sampler;
+import dev.flowline.sampling.SamplerConfig;
+import dev.flowline.sampling.Solver;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Identical in-flight samples are computed once: rows are counted through a real (analytic) model, samples come from
+ * the sampling library's own states, and every shared result is compared bit for bit with the job run alone.
+ */
+class DedupTest {
+    private static final int DIM = 6;
+    private static final int LABEL = 3;
+    /** Guided Heun: two rows per evaluation, two evaluations per step. */
+    private static final Sampler SAMPLER = Sampler.of(SamplerConfig.builder().optSolver(Solver.HEUN).optSteps(6)
+            .optGuidanceScale(2.0).build(), NamedSchedules.NONE);
+
+    private static List<SampleState> samples(long seed, int n) {
+        List<SampleState> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) out.add(SAMPLER.newSample(DIM, seed, i, LABEL));
+        return out;
+    }
+
+    /** A job whose dedup key, like the Kafka edge's, names everything its bytes depend on. */
+    private static Job.Builder job(String id, long seed) {
+        return Job.builder().setJobId(id).setModel("a").setSamples(samples(seed, 2))
+                .optDedupKey("a|label=" + LABEL + "|" + SAMPLER.config() + "|seed=" + seed);
+    }
+
+    private record Alone(List<float[]> samples, int rows) {}
+
+    private static Alone alone(long seed) {
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        h.offer(job("solo", seed));
+        h.runUntilIdle();
+        JobOutcome o = h.listener.outcome("solo");
+        assertThat(o.status()).isEqualTo(JobStatus.SUCCEEDED);
+        return new Alone(o.samples(), rows(m));
+    }
+
+    private static int rows(AnalyticModel m) {
+        return m.callRows.stream().mapToInt(Integer::intValue).sum();
+    }
+
+    private static void assertSameBytes(JobOutcome o, Alone a) {
+        assertThat(o.status()).as(o.job().jobId()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(o.samples()).hasSize(a.samples().size());
+        for (int i = 0; i < a.samples().size(); i++) {
+            assertThat(o.samples().get(i)).as(o.job().jobId() + " sample " + i).containsExactly(a.samples().get(i));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BatchingMode.class)
+    void twoIdenticalJobsTakeOneSetOfModelRowsAndBothGetTheSoloBytes(BatchingMode mode) {
+        Alone solo = alone(42);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(mode), m);
+        h.offer(job("first", 42));
+        h.offer(job("second", 42));
+
+        h.runUntilIdle();
+
+        JobOutcome first = h.listener.outcome("first");
+        JobOutcome second = h.listener.outcome("second");
+        if (mode == BatchingMode.NONE) { // one job at a time: the second starts after the first ended, nothing to share
+            assertThat(rows(m)).isEqualTo(2 * solo.rows());
+            assertThat(second.dedupedSamples()).isZero();
+        } else {
+            assertThat(rows(m)).isEqualTo(solo.rows());
+            assertThat(first.dedupedSamples()).isZero();
+            assertThat(second.dedupedSamples()).isEqualTo(2);
+            assertThat(h.listener.batches.stream().mapToLong(BatchRecord::dedupedRows).sum()).isEqualTo(solo.rows());
+            assertThat(second.nfe()).isEqualTo(first.nfe());
+        }
+        assertSameBytes(first, solo);
+        assertSameBytes(second, solo);
+        assertThat(h.scheduler.jobsInFlight()).isZero();
+    }
+
+    @Test
+    void aJobThatDiffersOnlyInSeedIsNotDeduplicated() {
+        Alone solo = alone(42);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        h.offer(job("first", 42));
+        h.offer(job("other", 43));
+
+        h.runUntilIdle();
+
+        assertThat(rows(m)).isEqualTo(2 * solo.rows());
+        assertThat(h.listener.outcome("other").dedupedSamples()).isZero();
+        assertThat(h.listener.batches).allSatisfy(b -> assertThat(b.dedupedRows()).isZero());
+        assertSameBytes(h.listener.outcome("first"), solo);
+        assertSameBytes(h.listener.outcome("other"), alone(43));
+    }
+
+    @Test
+    void dedupOffComputesEverySampleOnItsOwn() {
+        Alone solo = alone(42);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS).withDedup(false), m);
+        h.offer(job("first", 42));
+        h.offer(job("second", 42));
+
+        h.runUntilIdle();
+
+        assertThat(rows(m)).isEqualTo(2 * solo.rows());
+        assertThat(h.listener.outcome("second").dedupedSamples()).isZero();
+        assertSameBytes(h.listener.outcome("first"), solo);
+        assertSameBytes(h.listener.outcome("second"), solo);
+    }
+
+    @Test
+    void aJobArrivingMidFlightFollowsTheRunningSampleAndGetsTheSameBytes() {
+        Alone solo = alone(42);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        h.offer(job("first", 42));
+        for (int i = 0; i < 5; i++) assertThat(h.tick()).isTrue();
+        h.offer(job("late", 42).optProgress(true));
+
+        h.runUntilIdle();
+
+        assertThat(rows(m)).isEqualTo(solo.rows());
+        assertSameBytes(h.listener.outcome("first"), solo);
+        assertSameBytes(h.listener.outcome("late"), solo);
+        assertThat(h.listener.outcome("late").dedupedSamples()).isEqualTo(2);
+        // the follower's progress is the shared computation's, from where it joined, never going back
+        List<Integer> steps = h.listener.progress.stream().filter(p -> p.jobId().equals("late"))
+                .map(RecordingListener.ProgressCall::stepsDone).toList();
+        assertThat(steps).isNotEmpty().isSorted();
+        assertThat(steps.get(0)).isGreaterThan(0);
+    }
+
+    @Test
+    void cancellingTheLeaderLetsTheFollowerCompleteWithTheSoloBytesWithoutRecomputing() {
+        Alone solo = alone(42);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        h.offer(job("leader", 42));
+        h.offer(job("follower", 42));
+        for (int i = 0; i < 4; i++) assertThat(h.tick()).isTrue();
+        assertThat(h.scheduler.cancel("leader")).isTrue();
+
+        h.runUntilIdle();
+
+        assertThat(h.listener.outcome("leader").status()).isEqualTo(JobStatus.CANCELLED);
+        assertSameBytes(h.listener.outcome("follower"), solo);
+        assertThat(rows(m)).isEqualTo(solo.rows());
+        assertThat(h.listener.outcomes).hasSize(2);
+    }
+
+    @Test
+    void cancellingTheFollowerLeavesTheLeaderRunning() {
+        Alone solo = alone(42);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        h.offer(job("leader", 42));
+        h.offer(job("follower", 42));
+        for (int i = 0; i < 4; i++) assertThat(h.tick()).isTrue();
+        assertThat(h.scheduler.cancel("follower")).isTrue();
+
+        h.runUntilIdle();
+
+        assertThat(h.listener.outcome("follower").status()).isEqualTo(JobStatus.CANCELLED);
+        assertSameBytes(h.listener.outcome("leader"), solo);
+        assertThat(rows(m)).isEqualTo(solo.rows());
+    }
+
+    @Test
+    void aLeaderAbandonedDuringItsModelCallHandsTheAdvancedStateToTheFollower() {
+        Alone solo = alone(42);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        h.offer(job("leader", 42));
+        h.offer(job("follower", 42));
+        // a revoke removes the leader while the device is inside a call that carries its rows: the call's result
+        // must reach the follower, which now owns the computation
+        m.beforeCall(rows -> {
+            if (m.calls() == 3) h.scheduler.abandon(j -> j.jobId().equals("leader"));
+        });
+
+        h.runUntilIdle();
+
+        assertThat(h.listener.outcomes).extracting(o -> o.job().jobId()).containsExactly("follower");
+        assertSameBytes(h.listener.outcome("follower"), solo);
+        assertThat(rows(m)).isEqualTo(solo.rows());
+    }
+
+    @Test
+    void aSharedSampleThatFailsFailsEveryJobSharingIt() {
+        AnalyticModel m = new AnalyticModel("a", DIM).nanOnLabel(LABEL);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        h.offer(job("leader", 42));
+        h.offer(job("follower", 42));
+
+        h.runUntilIdle();
+
+        assertThat(h.listener.outcome("leader").errorCode()).isEqualTo(BatchResult.NON_FINITE_OUTPUT);
+        assertThat(h.listener.outcome("follower").errorCode()).isEqualTo(BatchResult.NON_FINITE_OUTPUT);
+        assertThat(h.scheduler.jobsInFlight()).isZero();
+    }
+
+    @Test
+    void aNewJobAfterTheSharedSampleFinishedComputesAfresh() {
+        Alone solo = alone(42);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        h.offer(job("first", 42));
+        h.runUntilIdle();
+        h.offer(job("again", 42));
+        h.runUntilIdle();
+
+        assertThat(rows(m)).isEqualTo(2 * solo.rows()); // nothing in flight to share: results are not a cache
+        assertSameBytes(h.listener.outcome("again"), solo);
+        assertThat(h.listener.outcome("again").dedupedSamples()).isZero();
+    }
+}
