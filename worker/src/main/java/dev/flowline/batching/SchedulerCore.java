@@ -222,6 +222,8 @@ final class SchedulerCore {
             } catch (RuntimeException e) { // progress is best effort; the job's outcome is what counts
                 continue;
             }
+            SchedulerEvent.Preview preview = Previews.due(run);
+            if (preview != null) events.add(preview);
         }
         events.add(new SchedulerEvent.Batch(new BatchRecord(plan.groupKey, plan.rows, plan.members.length, plan.jobs,
                 result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples, dedupedRows)));

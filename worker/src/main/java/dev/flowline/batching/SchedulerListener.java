@@ -11,6 +11,12 @@ public interface SchedulerListener {
     /** For jobs that asked for progress, after each tick that advanced them (throttling is the caller's concern). */
     default void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone) {}
 
+    /**
+     * For jobs that asked for progress and previews ({@link Job#previewEvery()}), every previewEvery steps of sample 0,
+     * right after that tick's progress; in step order, never after the job's completion.
+     */
+    default void onPreview(SamplePreview preview) {}
+
     /** Room again after a REJECTED_FULL, once load fell below the low watermark. */
     default void onCapacityAvailable() {}
 

@@ -1,0 +1,28 @@
+package dev.flowline.batching;
+
+/**
+ * When a job that asked for previews gets one: after a model call that advanced it, once sample 0 has crossed the
+ * next multiple of {@link Job#previewEvery()} steps. Only sample 0 is previewed (one small image per event is what a
+ * watcher needs; a job's samples advance together). Runs under the core's lock, after the job's progress event, so
+ * previews go out in step order and never after the job's end (ended jobs are not advanced).
+ */
+final class Previews {
+    private Previews() {}
+
+    /** The preview due for {@code run} now, or null. */
+    static SchedulerEvent.Preview due(JobRun run) {
+        int every = run.job.previewEvery();
+        if (every <= 0 || !run.job.progress()) return null;
+        SampleSlot s = run.slots.get(0);
+        try {
+            int steps = s.state.stepsDone();
+            if (steps / every <= run.lastPreviewStep / every) return null; // no new multiple of k (e.g. a Heun stage)
+            float[] estimate = s.state.finalEstimate();
+            if (estimate == null) return null;
+            run.lastPreviewStep = steps;
+            return new SchedulerEvent.Preview(new SamplePreview(run.job, 0, steps, s.state.time(), estimate));
+        } catch (RuntimeException e) { // a preview is best effort; the sample's own step fails its job if the state is broken
+            return null;
+        }
+    }
+}
