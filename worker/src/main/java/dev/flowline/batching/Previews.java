@@ -20,7 +20,8 @@ final class Previews {
             float[] estimate = s.state.finalEstimate();
             if (estimate == null) return null;
             run.lastPreviewStep = steps;
-            return new SchedulerEvent.Preview(new SamplePreview(run.job, 0, steps, s.state.time(), estimate));
+            return new SchedulerEvent.Preview(new SamplePreview(run.job, 0, steps, s.state.totalSteps(),
+                    run.slots.size() - run.samplesLeft, s.state.time(), estimate));
         } catch (RuntimeException e) { // a preview is best effort; the sample's own step fails its job if the state is broken
             return null;
         }

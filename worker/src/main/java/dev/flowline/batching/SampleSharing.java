@@ -24,6 +24,8 @@ final class SampleSharing {
     private final boolean enabled;
     /** The slot computing each key that is in flight; stale entries are tolerated and replaced. */
     private final Map<String, SampleSlot> drivers = new HashMap<>();
+    /** Rows that subscriptions since the last call got without computing them (the driver's rows so far). */
+    private long subscribedRows;
 
     SampleSharing(boolean enabled) {
         this.enabled = enabled;
@@ -45,6 +47,7 @@ final class SampleSharing {
         if (d.followers == null) d.followers = new ArrayList<>(2);
         d.followers.add(s);
         s.run.dedupedSamples++;
+        subscribedRows += d.rowsDone; // the steps already taken are saved too, not only the ones still ahead
         return true;
     }
 
@@ -84,6 +87,7 @@ final class SampleSharing {
         next.readySinceNanos = d.readySinceNanos;
         next.readyOrder = d.readyOrder;
         next.evaluated = d.evaluated;
+        next.rowsDone = d.rowsDone;
         for (SampleSlot f : live.subList(1, live.size())) {
             f.driver = next;
             if (next.followers == null) next.followers = new ArrayList<>(live.size() - 1);
@@ -92,6 +96,13 @@ final class SampleSharing {
         d.successor = next;
         if (next.dedupKey != null) drivers.put(next.dedupKey, next);
         return next;
+    }
+
+    /** Rows saved by subscriptions since the last call to this, for the next call's record. */
+    long takeSubscribedRows() {
+        long r = subscribedRows;
+        subscribedRows = 0;
+        return r;
     }
 
     /** {@code s} is done for good: it no longer computes its key. */

@@ -14,6 +14,8 @@ final class SampleSlot {
     SampleSlot driver;
     /** For a driver: the slots sharing its computation (ended ones are skipped lazily); null when none. */
     java.util.ArrayList<SampleSlot> followers;
+    /** Model rows this slot's computation has taken so far (a follower that takes over inherits the count). */
+    long rowsDone;
     /** For a driver whose job ended while followers remained: the follower that took the computation over. */
     SampleSlot successor;
     /** Rows of the pending evaluation (1 or 2), cached from {@link SampleState#rowsNeeded()} after each step. */

@@ -185,13 +185,14 @@ final class SchedulerCore {
         Group group = groups.get(plan.groupKey);
         if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos);
         List<JobRun> advanced = new ArrayList<>();
-        long dedupedRows = 0;
+        long dedupedRows = sharing.takeSubscribedRows();
         for (int i = 0; i < plan.members.length; i++) {
             SampleSlot s = SampleSharing.live(plan.members[i]); // the member, or the follower its computation passed to
             if (s == null) continue; // cancelled, expired, failed or abandoned meanwhile, and nobody shares it
             JobRun run = s.run;
             if (run.phase != JobRun.Phase.ACTIVE) continue;
             List<SampleSlot> followers = SampleSharing.liveFollowers(s);
+            s.rowsDone += plan.rowsOf(i);
             dedupedRows += (long) plan.rowsOf(i) * followers.size();
             rode(run, plan, result, advanced);
             for (SampleSlot f : followers) rode(f.run, plan, result, advanced);

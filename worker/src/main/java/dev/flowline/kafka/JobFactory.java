@@ -72,6 +72,8 @@ public final class JobFactory {
         int label = label(req.getConditioning(), info);
         checkMetadata(req.getMetadata());
         OutputEncoder.ImageGeometry image = imageGeometry(req.getOutputFormat(), info);
+        int previewEvery = req.getPreviewEvery() == null ? 0 : req.getPreviewEvery();
+        OutputEncoder.ImageGeometry preview = previewEvery == 0 ? null : previewGeometry(previewEvery, req.getProgress(), info);
 
         Sampler sampler = sampler(req.getSampler(), info, label);
         List<SampleState> samples = new ArrayList<>(n);
@@ -79,11 +81,11 @@ public final class JobFactory {
             samples.add(sampler.newSample(info.dim(), req.getSeed(), i, label));
         }
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), info.sampleShape(), image,
-                info.valueRange().min(), info.valueRange().max(), n, req.getMetadata(), SamplerChoice.of(sampler));
+                info.valueRange().min(), info.valueRange().max(), n, req.getMetadata(), SamplerChoice.of(sampler), preview);
         Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
                 .optAttachment(ticket).optSamplerKey(sampler.config().toString())
-                .optDedupKey(dedupKey(info, label, sampler, req.getSeed())).build();
+                .optDedupKey(dedupKey(info, label, sampler, req.getSeed())).optPreviewEvery(previewEvery).build();
         return new Decoded.Valid(record, job, ticket);
     }
 
@@ -202,6 +204,22 @@ public final class JobFactory {
         return OutputEncoder.imageGeometry(info.sampleShape()).orElseThrow(() -> InvalidJobException.field("outputFormat",
                 "model '" + info.name() + "' does not produce images (shape " + java.util.Arrays.toString(info.sampleShape())
                         + "); ask for RAW_FLOAT32"));
+    }
+
+    /**
+     * Previews ride on progress events and are images: a job asking for them must ask for progress and its model must
+     * produce images (whatever the output format). Rejected rather than ignored, so a client learns why none come.
+     */
+    private static OutputEncoder.ImageGeometry previewGeometry(int every, boolean progress, ModelInfo info) throws InvalidJobException {
+        if (every < 0) throw InvalidJobException.field("previewEvery", "must be >= 1 (or absent for none), got " + every);
+        if (!progress) throw InvalidJobException.field("previewEvery", "previews ride on progress events: set progress to true");
+        if (info.image().isPresent()) {
+            ModelInfo.ImageLayout l = info.image().get();
+            return new OutputEncoder.ImageGeometry(l.channels(), l.height(), l.width());
+        }
+        return OutputEncoder.imageGeometry(info.sampleShape()).orElseThrow(() -> InvalidJobException.field("previewEvery",
+                "model '" + info.name() + "' does not produce images (shape " + java.util.Arrays.toString(info.sampleShape())
+                        + "), so it has no previews"));
     }
 
     /** InvalidSamplerException messages start with "field: "; the field is prefixed again by InvalidJobException. */

@@ -137,6 +137,8 @@ class DedupTest {
         assertSameBytes(h.listener.outcome("first"), solo);
         assertSameBytes(h.listener.outcome("late"), solo);
         assertThat(h.listener.outcome("late").dedupedSamples()).isEqualTo(2);
+        // saved: every row the late job would have needed, including the steps taken before it arrived
+        assertThat(h.listener.batches.stream().mapToLong(BatchRecord::dedupedRows).sum()).isEqualTo(solo.rows());
         // the follower's progress is the shared computation's, from where it joined, never going back
         List<Integer> steps = h.listener.progress.stream().filter(p -> p.jobId().equals("late"))
                 .map(RecordingListener.ProgressCall::stepsDone).toList();

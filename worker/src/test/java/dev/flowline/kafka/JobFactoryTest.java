@@ -234,4 +234,20 @@ class JobFactoryTest {
                 .setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(5).setGuidanceScale(3.0).build()));
         assertThat(factory.create(guided, REF).job().dedupKey()).isNotEqualTo(factory.create(moreGuided, REF).job().dedupKey());
     }
+
+    @Test
+    void previewsNeedProgressAPositiveIntervalAndAnImageModel() throws Exception {
+        assertThat(factory.create(req().build(), REF).job().previewEvery()).isZero();
+        Decoded.Valid v = factory.create(with(b -> b.setProgress(true).setPreviewEvery(5).setOutputFormat(OutputFormat.RAW_FLOAT32)), REF);
+        assertThat(v.job().previewEvery()).isEqualTo(5);
+        assertThat(v.ticket().preview()).as("raw outputs, image previews").isEqualTo(new OutputEncoder.ImageGeometry(1, 4, 4));
+        assertThat(factory.create(with(b -> b.setProgress(true).setPreviewEvery(0)), REF).ticket().preview()).isNull();
+        assertThatThrownBy(() -> factory.create(with(b -> b.setPreviewEvery(5)), REF))
+                .isInstanceOf(InvalidJobException.class).hasMessageStartingWith("previewEvery: ").hasMessageContaining("progress");
+        assertThatThrownBy(() -> factory.create(with(b -> b.setProgress(true).setPreviewEvery(-1)), REF))
+                .isInstanceOf(InvalidJobException.class).hasMessageStartingWith("previewEvery: ");
+        assertThatThrownBy(() -> factory.create(with(b -> b.setModel("flat").setProgress(true).setPreviewEvery(2)
+                .setOutputFormat(OutputFormat.RAW_FLOAT32)), REF))
+                .isInstanceOf(InvalidJobException.class).hasMessageStartingWith("previewEvery: ").hasMessageContaining("images");
+    }
 }
