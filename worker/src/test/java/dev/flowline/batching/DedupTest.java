@@ -181,8 +181,9 @@ class DedupTest {
         assertThat(rows(m)).isEqualTo(solo.rows());
     }
 
-    @Test
-    void aLeaderAbandonedDuringItsModelCallHandsTheAdvancedStateToTheFollower() {
+    @ParameterizedTest(name = "during call {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 3, 11}) // the first, a middle one, the one that finishes
+    void aLeaderAbandonedDuringItsModelCallHandsTheAdvancedStateToTheFollower(int call) {
         Alone solo = alone(42);
         AnalyticModel m = new AnalyticModel("a", DIM);
         Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
@@ -191,7 +192,7 @@ class DedupTest {
         // a revoke removes the leader while the device is inside a call that carries its rows: the call's result
         // must reach the follower, which now owns the computation
         m.beforeCall(rows -> {
-            if (m.calls() == 3) h.scheduler.abandon(j -> j.jobId().equals("leader"));
+            if (m.calls() == call) h.scheduler.abandon(j -> j.jobId().equals("leader"));
         });
 
         h.runUntilIdle();
@@ -199,6 +200,8 @@ class DedupTest {
         assertThat(h.listener.outcomes).extracting(o -> o.job().jobId()).containsExactly("follower");
         assertSameBytes(h.listener.outcome("follower"), solo);
         assertThat(rows(m)).isEqualTo(solo.rows());
+        assertThat(m.calls()).as("12 guided Heun evaluations, both samples in every call").isEqualTo(12);
+        assertThat(h.listener.outcome("follower").modelCalls()).as("the follower rode every call").isEqualTo(12);
     }
 
     @Test
