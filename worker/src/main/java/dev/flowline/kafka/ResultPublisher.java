@@ -99,6 +99,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
                         GenerationResult r = ar.result().result();
                         done.accept(ticket.record());
                         metrics.jobCompleted(r.getStatus().name(), r.getModel(), r.getTimings().getTotalMs());
+                        metrics.dedupedSamples(r.getDedupedSamples());
                         metrics.resultPublished(ar.result().bytes().length);
                         telemetry.jobCompleted(r, ticket.numSamples());
                     } else if (ar.cause() instanceof RecordTooLargeException || !(ar.cause() instanceof org.apache.kafka.common.KafkaException)) {

@@ -64,5 +64,8 @@ class LearnedCostExportTest {
         metrics.batch(new BatchRecord("m[4]fp32", 8, 8, 2, 1_000_000, 0, 0, 0, 8, 6));
         metrics.batch(new BatchRecord("m[4]fp32", 8, 8, 2, 1_000_000, 0, 0, 0, 8));
         assertThat(registry.get("flowline.dedup.rows").counter().count()).isEqualTo(6);
+        metrics.dedupedSamples(3);
+        metrics.dedupedSamples(0);
+        assertThat(registry.get("flowline.dedup.samples").counter().count()).isEqualTo(3);
     }
 }
