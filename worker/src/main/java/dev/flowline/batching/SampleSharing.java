@@ -17,8 +17,9 @@ import java.util.Map;
  * failed elsewhere, abandoned) with the sample unfinished, the first live follower takes the computation over and
  * enters its group as an ordinary slot; the others follow it. A follower's end touches nobody else.
  *
- * <p>The shared computation is scheduled by the driver's job (its priority, rank and deadline). Guarded by the core's
- * lock, like every slot.
+ * <p>The shared computation is scheduled by its driver's job (its priority, rank and deadline); a newcomer of higher
+ * priority or earlier deadline takes the lead, so sharing never makes the more urgent job wait at the pace of the
+ * other. Guarded by the core's lock, like every slot.
  */
 final class SampleSharing {
     private final boolean enabled;
@@ -32,23 +33,52 @@ final class SampleSharing {
     }
 
     /**
-     * On activation of {@code s} (its job ACTIVE, the slot unfinished): makes it follow an identical in-flight sample
-     * and returns true, or registers it as that key's driver and returns false (it then needs model rows).
+     * On activation of {@code s} (its job ACTIVE, the slot unfinished): returns {@code s} when it computes on its own
+     * (it is then its key's driver and joins its group), null when it follows an identical in-flight sample (it takes
+     * no rows), or the driver it displaced: {@code s}'s job outranks the driver's (higher priority, or an earlier
+     * deadline), so {@code s} leads the shared computation from now on and takes the displaced slot's place in the
+     * group, so that sharing never slows the more urgent job down to the pace of the less urgent one.
      */
-    boolean subscribe(SampleSlot s) {
-        if (!enabled || s.dedupKey == null) return false;
+    SampleSlot subscribe(SampleSlot s) {
+        if (!enabled || s.dedupKey == null) return s;
         SampleSlot d = drivers.get(s.dedupKey);
         if (d == null || d.done || d.driver != null || d.run.phase != JobRun.Phase.ACTIVE || d.run == s.run) {
             drivers.put(s.dedupKey, s);
-            return false;
+            return s;
         }
-        s.state = d.state; // the follower's own fresh state is dropped: the driver's is the same computation, further on
-        s.driver = d;
-        if (d.followers == null) d.followers = new ArrayList<>(2);
-        d.followers.add(s);
+        s.state = d.state; // the newcomer's own fresh state is dropped: the driver's is the same computation, further on
         s.run.dedupedSamples++;
         subscribedRows += d.rowsDone; // the steps already taken are saved too, not only the ones still ahead
-        return true;
+        if (!outranks(s.run, d.run)) {
+            s.driver = d;
+            if (d.followers == null) d.followers = new ArrayList<>(2);
+            d.followers.add(s);
+            return null;
+        }
+        List<SampleSlot> followers = new ArrayList<>(liveFollowers(d));
+        followers.add(0, d);
+        inherit(s, d, followers);
+        d.followers = null;
+        return d;
+    }
+
+    /** Whether job {@code a} is more urgent than job {@code b} by what every policy honours: priority, then deadline. */
+    private static boolean outranks(JobRun a, JobRun b) {
+        if (a.job.priority() != b.job.priority()) return a.job.priority() > b.job.priority();
+        return a.deadlineNanos < b.deadlineNanos;
+    }
+
+    /** {@code next} takes the computation {@code from} had: its pending evaluation, its count, and these followers. */
+    private void inherit(SampleSlot next, SampleSlot from, List<SampleSlot> followers) {
+        next.driver = null;
+        next.rows = from.rows;
+        next.readySinceNanos = from.readySinceNanos;
+        next.readyOrder = from.readyOrder;
+        next.evaluated = from.evaluated;
+        next.rowsDone = from.rowsDone;
+        next.followers = followers.isEmpty() ? null : new ArrayList<>(followers);
+        for (SampleSlot f : followers) f.driver = next;
+        if (next.dedupKey != null) drivers.put(next.dedupKey, next);
     }
 
     /** The live followers of a driver, in subscription order; empty when none. */
@@ -82,19 +112,8 @@ final class SampleSharing {
             return null;
         }
         SampleSlot next = live.get(0);
-        next.driver = null;
-        next.rows = d.rows;
-        next.readySinceNanos = d.readySinceNanos;
-        next.readyOrder = d.readyOrder;
-        next.evaluated = d.evaluated;
-        next.rowsDone = d.rowsDone;
-        for (SampleSlot f : live.subList(1, live.size())) {
-            f.driver = next;
-            if (next.followers == null) next.followers = new ArrayList<>(live.size() - 1);
-            next.followers.add(f);
-        }
+        inherit(next, d, live.subList(1, live.size()));
         d.successor = next;
-        if (next.dedupKey != null) drivers.put(next.dedupKey, next);
         return next;
     }
 

@@ -393,7 +393,15 @@ final class SchedulerCore {
             s.readySinceNanos = now;
             s.readyOrder = nextReadyOrder++;
             if (s.rows == 0) finishSlot(s, now);
-            else if (!sharing.subscribe(s)) group.slots.add(s); // a follower takes no rows: its driver's carry it
+            else {
+                SampleSlot joins = sharing.subscribe(s); // a follower takes no rows: its driver's carry it
+                if (joins == s) group.slots.add(s);
+                else if (joins != null) { // s leads instead of the slot it displaced
+                    int at = group.slots.indexOf(joins);
+                    if (at >= 0) group.slots.set(at, s);
+                    else group.slots.add(s);
+                }
+            }
         }
     }
 

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random jobs drawn from a small pool of samplers and seeds (so that many are identical), random arrivals,
+ * Random jobs drawn from a small pool of samplers and seeds (so that many are identical), random priorities and arrivals,
  * cancellations, and abandons of jobs while their rows are inside a model call: every job ends once, and every job
  * that succeeds has exactly the bytes of its samples run alone, however its samples were shared and handed over.
  */
@@ -43,11 +43,11 @@ class DedupFuzzTest {
         return args.stream();
     }
 
-    private record Spec(String id, int sampler, long seed, int samples) {
+    private record Spec(String id, int sampler, long seed, int samples, int priority) {
         Job.Builder job() {
             List<SampleState> states = new ArrayList<>();
             for (int i = 0; i < samples; i++) states.add(SAMPLERS.get(sampler).newSample(DIM, seed, i, 1));
-            return Job.builder().setJobId(id).setModel("a").setSamples(states).optProgress(true)
+            return Job.builder().setJobId(id).setModel("a").setSamples(states).optProgress(true).optPriority(priority)
                     .optDedupKey("s" + sampler + "|seed=" + seed);
         }
 
@@ -92,7 +92,8 @@ class DedupFuzzTest {
             int action = r.nextInt(10);
             if (action < 4 && n < 60) {
                 // sample counts differ: identical keys with different counts share their common indices
-                Spec s = new Spec("j" + n++, r.nextInt(SAMPLERS.size()), r.nextInt(3), 1 + r.nextInt(3));
+                // priorities differ too: a more urgent newcomer takes the lead of a shared sample
+                Spec s = new Spec("j" + n++, r.nextInt(SAMPLERS.size()), r.nextInt(3), 1 + r.nextInt(3), r.nextInt(3));
                 if (h.offer(s.job()) == Admission.ACCEPTED) specs.put(s.id(), s);
             } else if (action == 4 && n > 0) {
                 String id = "j" + r.nextInt(n);

@@ -232,4 +232,34 @@ class DedupTest {
         assertSameBytes(h.listener.outcome("again"), solo);
         assertThat(h.listener.outcome("again").dedupedSamples()).isZero();
     }
+
+    /** Completion order when a job identical to a waiting low-priority one arrives with {@code priority}. */
+    private static List<String> orderWithIdenticalJobOfPriority(int priority) {
+        Sampler euler = Sampler.of(SamplerConfig.builder().optSolver(Solver.EULER).optSteps(20).build(), NamedSchedules.NONE);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        // two rows a call: the two oldest jobs ride every call, a younger one waits for them
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS).withMaxBatchRows(2), m);
+        for (String id : List.of("f1", "f2", "low")) {
+            long seed = id.equals("low") ? 42 : id.hashCode();
+            h.offer(Job.builder().setJobId(id).setModel("a").setSamples(List.of(euler.newSample(DIM, seed, 0, LABEL)))
+                    .optDedupKey("euler20|seed=" + seed));
+        }
+        for (int i = 0; i < 3; i++) assertThat(h.tick()).isTrue();
+        h.offer(Job.builder().setJobId("urgent").setModel("a").setSamples(List.of(euler.newSample(DIM, 42, 0, LABEL)))
+                .optPriority(priority).optDedupKey("euler20|seed=42"));
+        h.runUntilIdle();
+        assertThat(h.listener.outcome("urgent").samples().get(0)).containsExactly(h.listener.outcome("low").samples().get(0));
+        assertThat(h.listener.outcome("urgent").dedupedSamples()).isEqualTo(1);
+        return h.listener.completionOrder();
+    }
+
+    @Test
+    void aMoreUrgentIdenticalJobTakesTheLeadInsteadOfWaitingAtTheOthersPace() {
+        // equal priority: the newcomer follows the waiting job and finishes with it, after the older jobs
+        assertThat(orderWithIdenticalJobOfPriority(0)).containsExactly("f1", "f2", "urgent", "low");
+        // higher priority: the newcomer leads the shared sample at its own priority; the waiting job finishes with it
+        List<String> order = orderWithIdenticalJobOfPriority(5);
+        assertThat(order.indexOf("urgent")).isLessThan(order.indexOf("f2"));
+        assertThat(order.indexOf("low")).isLessThan(order.indexOf("f2"));
+    }
 }
