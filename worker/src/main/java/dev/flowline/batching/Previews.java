@@ -1,8 +1,8 @@
 package dev.flowline.batching;
 
 /**
- * When a job that asked for previews gets one: after a model call that advanced it, once sample 0 has crossed the
- * next multiple of {@link Job#previewEvery()} steps. Only sample 0 is previewed (one small image per event is what a
+ * When a job that asked for previews gets one: after a model call that advanced it, when sample 0 has just reached
+ * a multiple of {@link Job#previewEvery()} steps. Only sample 0 is previewed (one small image per event is what a
  * watcher needs; a job's samples advance together). Runs under the core's lock, after the job's progress event, so
  * previews go out in step order and never after the job's end (ended jobs are not advanced).
  */
@@ -16,7 +16,10 @@ final class Previews {
         SampleSlot s = run.slots.get(0);
         try {
             int steps = s.state.stepsDone();
-            if (steps / every <= run.lastPreviewStep / every) return null; // no new multiple of k (e.g. a Heun stage)
+            // exact multiples, each once: a call moves a sample by one evaluation, so sample 0 passes every step count
+            // in a call it rode (a stage that completes no step leaves it where it was); a job that joined a shared
+            // sample mid-flight starts at the next multiple
+            if (steps % every != 0 || steps <= run.lastPreviewStep) return null;
             float[] estimate = s.state.finalEstimate();
             if (estimate == null) return null;
             run.lastPreviewStep = steps;

@@ -123,4 +123,19 @@ class PreviewTest {
         assertThat(log.subList(log.indexOf("completed:c"), log.size())).noneMatch(e -> e.startsWith("preview:c:"));
         assertThat(h.listener.outcome("other").status()).isEqualTo(JobStatus.SUCCEEDED);
     }
+
+    @Test
+    void aJobJoiningASharedSampleMidFlightGetsPreviewsAtTheNextMultiples() {
+        Harness h = harness();
+        Sampler euler = sampler(Solver.EULER, 12);
+        h.offer(job("lead", euler, 1).optDedupKey("euler12|seed=7"));
+        for (int i = 0; i < 4; i++) assertThat(h.tick()).isTrue(); // the shared sample is at step 4
+        h.offer(job("joiner", euler, 1).optDedupKey("euler12|seed=7").optProgress(true).optPreviewEvery(3));
+
+        h.runUntilIdle();
+
+        assertThat(h.listener.outcome("joiner").dedupedSamples()).isEqualTo(1);
+        assertThat(previews(h, "joiner")).extracting(SamplePreview::step).containsExactly(6, 9);
+        assertThat(previews(h, "joiner").get(0).estimate()).containsExactly(aloneUntil(euler, 0, 6));
+    }
 }
