@@ -101,15 +101,18 @@ final class BatchFormer {
     private SampleSlot[] mostUrgent(Group g, int limit) {
         scratch.clear();
         scratch.addAll(g.slots);
+        scratch.sort(order);
+        // The most urgent sample always rides, whole: were a guided sample (two rows) skipped whenever the learned
+        // call size is one row, every unguided row behind it would overtake it and the order would mean nothing.
+        int cap = Math.max(limit, scratch.getFirst().rows);
         ArrayList<SampleSlot> chosen = new ArrayList<>();
         int rows = 0;
-        if (policy.jobAware() && limit >= BACKFILL_FROM_ROWS) {
+        if (policy.jobAware() && cap >= BACKFILL_FROM_ROWS) {
             scratch.sort(LEAST_WORK);
-            rows = take(chosen, rows, limit / 8);
+            rows = take(chosen, rows, cap / 8);
+            scratch.sort(order);
         }
-        scratch.sort(order);
-        take(chosen, rows, limit);
-        if (chosen.isEmpty()) chosen.add(scratch.getFirst()); // a limit below the first sample's rows still runs it
+        take(chosen, rows, cap);
         scratch.clear();
         return chosen.toArray(new SampleSlot[0]);
     }

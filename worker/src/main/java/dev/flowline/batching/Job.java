@@ -24,6 +24,8 @@ public final class Job {
     private final String samplerKey;
     private final String dedupKey;
     private final int previewEvery;
+    private final StepChoice stepChoice;
+    private final int chosenSteps;
 
     private Job(Builder b) {
         this.jobId = b.jobId;
@@ -36,6 +38,8 @@ public final class Job {
         this.samplerKey = b.samplerKey;
         this.dedupKey = b.dedupKey;
         this.previewEvery = b.previewEvery;
+        this.stepChoice = b.stepChoice;
+        this.chosenSteps = b.chosenSteps;
     }
 
     public static Builder builder() {
@@ -56,6 +60,22 @@ public final class Job {
     public String dedupKey() { return dedupKey; }
     /** 0 when off. */
     public int previewEvery() { return previewEvery; }
+    /** Null when the job runs a fixed step count. */
+    public StepChoice stepChoice() { return stepChoice; }
+    /** The step count the scheduler chose from {@link #stepChoice()} at admission; 0 when none was chosen. */
+    public int chosenSteps() { return chosenSteps; }
+
+    /** This job with its samples built for {@code steps} of its step range, recorded as chosen. */
+    Job withChosenSteps(int steps) {
+        if (stepChoice == null) throw new IllegalStateException("job " + jobId + " has no step range");
+        Builder b = new Builder().setJobId(jobId).setModel(model).setSamples(stepChoice.samplesFor().apply(steps))
+                .optPriority(priority).optDeadline(deadline).optProgress(progress).optAttachment(attachment)
+                .optSamplerKey(samplerKey).optStepChoice(stepChoice).optPreviewEvery(previewEvery)
+                // the key was made for the range's largest count: only jobs that run the same count share samples
+                .optDedupKey(dedupKey == null ? null : dedupKey + "|chosenSteps=" + steps);
+        b.chosenSteps = steps;
+        return b.build();
+    }
 
     @Override
     public String toString() {
@@ -73,6 +93,8 @@ public final class Job {
         private String samplerKey;
         private String dedupKey;
         private int previewEvery;
+        private StepChoice stepChoice;
+        private int chosenSteps;
 
         public Builder setJobId(String jobId) { this.jobId = jobId; return this; }
         public Builder setModel(String model) { this.model = model; return this; }
@@ -102,6 +124,12 @@ public final class Job {
          * ({@link SchedulerListener#onPreview}); 0 (the default) for none.
          */
         public Builder optPreviewEvery(int previewEvery) { this.previewEvery = previewEvery; return this; }
+
+        /**
+         * A step range instead of a fixed count: the scheduler picks the count at admission (see {@link StepChoice});
+         * {@code samples} are then the samples at {@code max}, what runs when the scheduler has no reason to pick less.
+         */
+        public Builder optStepChoice(StepChoice stepChoice) { this.stepChoice = stepChoice; return this; }
 
         public Job build() {
             Objects.requireNonNull(jobId, "jobId");

@@ -88,11 +88,47 @@ final class SchedulerCore {
             earliestDeadline = Math.min(earliestDeadline, deadline);
             if (deadline != Long.MAX_VALUE) deadlineJobs++;
         }
+        if (job.stepChoice() != null && job.chosenSteps() == 0) job = chooseSteps(job, model, now, deadline);
         JobRun run = new JobRun(job, model, groupKey(model), nextJobSeq++, now, deadline);
         runs.put(job.jobId(), run);
         queue.add(run);
         capacity.admit();
         return Admission.ACCEPTED;
+    }
+
+    /**
+     * The job with its step count chosen (see {@link AdaptiveSteps}): against its deadline, else the latency target;
+     * with neither, or before the device's cost is known, its largest count (what light load allows).
+     */
+    private Job chooseSteps(Job job, VelocityModel model, long now, long deadline) {
+        StepChoice c = job.stepChoice();
+        long budget = deadline != Long.MAX_VALUE ? deadline - now : options.latencyTargetMillis() * 1_000_000L;
+        Group g = groups.get(groupKey(model));
+        if (budget == 0 && deadline == Long.MAX_VALUE || g == null) return job.withChosenSteps(c.max());
+        int learned = Math.min(options.maxBatchRows(), g.curve.learned(maxCallNanos));
+        long callAtLearned = g.curve.estimateNanos(learned);
+        if (callAtLearned <= 0) return job.withChosenSteps(c.max());
+        long backlogRows = 0;
+        for (JobRun r : runs.values()) backlogRows += r.evaluationsLeft() * r.samples() * r.rowsPerEvaluation;
+        int rowsPerEvaluation = job.samples().size() * Math.max(1, job.samples().get(0).rowsNeeded());
+        double nanosPerRow = callAtLearned / (double) learned;
+        AdaptiveSteps.Cost cost = new AdaptiveSteps.Cost() {
+            @Override
+            public long callNanos(int rows) {
+                return g.curve.estimateNanos(Math.min(rows, options.maxBatchRows()));
+            }
+
+            @Override
+            public double nanosPerRow() {
+                return nanosPerRow;
+            }
+        };
+        int steps = AdaptiveSteps.choose(c, budget, rowsPerEvaluation, backlogRows, cost);
+        try {
+            return job.withChosenSteps(steps);
+        } catch (RuntimeException e) { // the edge checked both ends; should a count between still fail, run the largest
+            return job.withChosenSteps(c.max());
+        }
     }
 
     /** Marks the job for cancellation at the next tick; false when it is not in flight. */

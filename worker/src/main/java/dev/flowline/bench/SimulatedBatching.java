@@ -32,6 +32,9 @@ public final class SimulatedBatching {
 
     public static final List<Double> DEFAULT_LOADS = List.of(0.3, 0.5, 0.7, 0.9, 1.1);
 
+    /** Label of the first-come-first-served-by-job reference in the sweep (see {@link ConservationBound}). */
+    static final String FCFS = "fcfs-by-job";
+
     /**
      * @param loads    arrival rates as fractions of the device's capacity (its best rows/s up to maxBatchRows)
      * @param headline the load whose figures are the headline ratios (added to the sweep if missing)
@@ -87,6 +90,7 @@ public final class SimulatedBatching {
         boolean guidance = info.supportsGuidance();
         double capacity = capacityRowsPerSecond(cost, o.scheduler().maxBatchRows());
         double[] service = serviceMs(o.mix(), guidance, cost);
+        double[] work = ConservationBound.workMs(o.mix(), guidance, capacity);
         OrderingPolicy headlinePolicy = o.scheduler().policy();
         log.printf("simulated device (%s): capacity %.0f rows/s at up to %d rows per call%n", costName, capacity,
                 o.scheduler().maxBatchRows());
@@ -114,6 +118,10 @@ public final class SimulatedBatching {
                 log.printf("  load %.1f %-30s p50 %9.1f ms  p99 %9.1f ms  slo %.3f  unfinished %d%n", load, label, m.p50Ms(), m.p99Ms(),
                         m.sloAttainment(), m.unfinished());
             }
+            OpenLoop.ModeResult fcfs = ConservationBound.fcfsByJob(trace, o.mix(), work, service);
+            sweep.computeIfAbsent(FCFS, k -> new LinkedHashMap<>()).put(load, fcfs);
+            log.printf("  load %.1f %-30s p50 %9.1f ms  p99 %9.1f ms  slo %.3f  (reference: each job alone at capacity, in arrival order)%n", load, FCFS,
+                    fcfs.p50Ms(), fcfs.p99Ms(), fcfs.sloAttainment());
         }
         String continuous = "continuous-" + headlinePolicy.name().toLowerCase();
         Map<String, Object> json = new LinkedHashMap<>();
@@ -148,6 +156,7 @@ public final class SimulatedBatching {
             ratios.put(String.valueOf(load), byPolicy);
         }
         json.put("ratios_by_load_and_policy", ratios);
+        json.put("conservation", conservation(sweep, o, work, continuous));
         Map<String, Object> sweepJson = new LinkedHashMap<>();
         sweep.forEach((label, byLoad) -> {
             Map<String, Object> l = new LinkedHashMap<>();
@@ -170,6 +179,31 @@ public final class SimulatedBatching {
         json.put("service_ms_by_kind", kindMap(o.mix(), service));
         if (plotDir != null) json.put("plots", writePlot(plotDir, sweep, o, costName).toString());
         return json;
+    }
+
+    /**
+     * Kleinrock's yardstick per load: every mode's load-weighted mean latency, and the headline policy's p99, overall
+     * and per kind, against FCFS by job on the ideal device (see {@link ConservationBound}).
+     */
+    private static Map<String, Object> conservation(Map<String, Map<Double, OpenLoop.ModeResult>> sweep, Options o,
+                                                    double[] work, String continuous) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (double load : o.loads()) {
+            OpenLoop.ModeResult fcfs = sweep.get(FCFS).get(load), c = sweep.get(continuous).get(load), r = sweep.get("request").get(load);
+            Map<String, Object> l = new LinkedHashMap<>();
+            Map<String, Object> latency = new LinkedHashMap<>();
+            sweep.forEach((label, byLoad) -> latency.put(label.equals(continuous) ? "continuous" : label,
+                    ConservationBound.weightedMeanLatencyMs(byLoad.get(load), work)));
+            l.put("weighted_mean_latency_ms", latency);
+            l.put("continuous_weighted_latency_over_fcfs", ConservationBound.weightedMeanLatencyMs(c, work)
+                    / ConservationBound.weightedMeanLatencyMs(fcfs, work));
+            l.put("p99_ratio_fcfs_vs_request", fcfs.p99Ms() / r.p99Ms());
+            l.put("p99_ratio_fcfs_by_kind_vs_request", ratioByKind(fcfs, r));
+            l.put("p99_continuous_over_fcfs", c.p99Ms() / fcfs.p99Ms());
+            l.put("p99_continuous_over_fcfs_by_kind", ratioByKind(c, fcfs));
+            out.put(String.valueOf(load), l);
+        }
+        return out;
     }
 
     private static Run replay(AnalyticGaussianModel model, SimulatedDevice.CostModel cost, SchedulerOptions options,

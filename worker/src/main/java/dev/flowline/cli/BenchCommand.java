@@ -6,6 +6,7 @@ import dev.flowline.batching.SimulatedDevice;
 import dev.flowline.bench.AnalyticClassifier;
 import dev.flowline.bench.BatchingBench;
 import dev.flowline.bench.BatchingReport;
+import dev.flowline.bench.BatchingRepeats;
 import dev.flowline.bench.BenchJson;
 import dev.flowline.bench.FeatureClassifier;
 import dev.flowline.bench.GaussianStats;
@@ -127,6 +128,11 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--sim-jobs", defaultValue = "2000", description = "Jobs per simulated trace, at least (default ${DEFAULT-VALUE}).")
         int simJobs;
 
+        @Option(names = "--repeat", defaultValue = "1", description = "Wall-clock runs, side by side (this machine's timings vary 2-5x): "
+                + "the JSON is the median run's (by overall p99 ratio), with every run's ratios and their medians under 'repeats' "
+                + "(default ${DEFAULT-VALUE}).")
+        int repeat;
+
         @Override
         public Integer call() throws Exception {
             try (LoadedModel m = modelChoice.load()) {
@@ -148,12 +154,27 @@ public final class BenchCommand implements Callable<Integer> {
                 BatchingBench.Options o = BatchingBench.Options.defaults(seconds).withScheduler(scheduler).withLoadFraction(load).withSeed(seed)
                         .withMinTraceJobs(minTraceJobs);
                 if (drainSeconds != null) o = o.withDrainSeconds(drainSeconds);
-                BatchingReport report = BatchingBench.run(m.model(), o, SchedulerFactory.DEFAULT, System.err);
+                if (repeat < 1) throw new CliErrors.UserError("--repeat must be >= 1, got " + repeat);
+                List<BatchingReport> runs = new ArrayList<>();
+                for (int i = 0; i < repeat; i++) {
+                    if (repeat > 1) System.err.printf("wall-clock run %d of %d%n", i + 1, repeat);
+                    runs.add(BatchingBench.run(m.model(), o, SchedulerFactory.DEFAULT, System.err));
+                }
+                BatchingReport report = BatchingRepeats.median(runs);
                 SimulatedDevice.CostModel cost = simulatedCost(m, () -> BatchingBench.costCurve(report.rawByBatch()));
                 Map<String, Object> simulated = SimulatedBatching.run(m.model().info(), cost, costName(), sim, output.plotDir(), System.err);
                 List<Path> plots = new ArrayList<>(report.writePlots(output.plotDir()));
                 plots.add(Path.of((String) simulated.get("plots")));
-                output.write(report.toJson(m.machine(), simulated), plots, report.summary() + simulatedSummary(simulated));
+                Map<String, Object> json = report.toJson(m.machine(), simulated);
+                String summary = report.summary() + simulatedSummary(simulated);
+                if (runs.size() > 1) {
+                    Map<String, Object> repeats = BatchingRepeats.json(runs, simulated);
+                    json.put("repeats", repeats);
+                    summary += String.format("median of %d runs: p99 continuous / request = %.3f (simulated %.3f), by kind %s%n", runs.size(),
+                            (Double) repeats.get("median_p99_ratio_continuous_vs_request"),
+                            (Double) simulated.get("p99_ratio_continuous_vs_request"), repeats.get("median_p99_ratio_by_kind"));
+                }
+                output.write(json, plots, summary);
             }
             return 0;
         }

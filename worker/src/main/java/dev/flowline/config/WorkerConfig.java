@@ -94,6 +94,10 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
                             + "infeasible deadlines expire before using the device).")
             .define("batching.maxCallMicros", LONG, SchedulerOptions.DEFAULT_MAX_CALL_MICROS, atLeast(1),
                     "Per-call latency bound: CONTINUOUS calls are sized to the most rows/s the device's measured cost curve gives within it (maxBatchRows is the ceiling).")
+            .define("batching.latencyTargetMs", LONG, SchedulerOptions.DEFAULT_LATENCY_TARGET_MILLIS, atLeast(0),
+                    "Jobs giving a step range (sampler.minSteps/maxSteps) and no deadline get the largest count expected to finish "
+                            + "within this many ms at the current load, by the scheduler's own cost estimate; 0: no target (they run maxSteps). "
+                            + "A job's deadline, when it has one, is its target.")
             .define("batching.dedup", BOOLEAN, SchedulerOptions.DEFAULT_DEDUP,
                     "Identical in-flight samples (same model, conditioning, guidance, sampler, seed and sample index) are computed once and "
                             + "shared by their jobs; each job keeps its own result, status and offset. false computes every sample on its own.")
@@ -190,7 +194,7 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
                 (Integer) v.get("batching.maxActiveSamples"), maxJobs, resume == null ? Math.max(1, maxJobs / 2) : resume,
                 DeadlinePolicy.valueOf((String) v.get("batching.deadlinePolicy")), (Long) v.get("batching.agingMillisPerLevel"),
                 OrderingPolicy.valueOf((String) v.get("batching.policy")), (Long) v.get("batching.maxCallMicros"),
-                (Boolean) v.get("batching.dedup"));
+                (Long) v.get("batching.latencyTargetMs"), (Boolean) v.get("batching.dedup"));
         ModelOptions models = new ModelOptions(((List<String>) v.get("models.dirs")).stream().map(Path::of).toList(),
                 (Boolean) v.get("models.builtin"), (Boolean) v.get("models.analytic"), (Long) v.get("models.analyticCostPerCallMicros"));
         LimitOptions limits = new LimitOptions((Integer) v.get("limits.maxSamples"), (Integer) v.get("limits.maxSteps"),

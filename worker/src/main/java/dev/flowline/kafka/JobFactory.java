@@ -5,6 +5,7 @@ import dev.flowline.avro.GenerationRequest;
 import dev.flowline.avro.OutputFormat;
 import dev.flowline.avro.SamplerSpec;
 import dev.flowline.batching.Job;
+import dev.flowline.batching.StepChoice;
 import dev.flowline.config.LimitOptions;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.sampling.AdaptiveOptions;
@@ -75,18 +76,51 @@ public final class JobFactory {
         int previewEvery = req.getPreviewEvery() == null ? 0 : req.getPreviewEvery();
         OutputEncoder.ImageGeometry preview = previewEvery == 0 ? null : previewGeometry(previewEvery, req.getProgress(), info);
 
-        Sampler sampler = sampler(req.getSampler(), info, label);
-        List<SampleState> samples = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            samples.add(sampler.newSample(info.dim(), req.getSeed(), i, label));
+        SamplerSpec spec = req.getSampler();
+        StepRange range = StepRange.of(spec, info, limits.maxSteps());
+        if (range != null && spec.getSolver() != null
+                && List.of("dopri5", "bespoke").contains(spec.getSolver().strip().toLowerCase(java.util.Locale.ROOT))) {
+            throw InvalidJobException.field("sampler.minSteps", "a step range needs a fixed-step solver; '" + spec.getSolver()
+                    + "' chooses its own steps");
         }
+        Sampler sampler = sampler(spec, info, label, range == null ? null : range.max());
+        List<SampleState> samples = samples(sampler, info, req.getSeed(), n, label);
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), info.sampleShape(), image,
                 info.valueRange().min(), info.valueRange().max(), n, req.getMetadata(), SamplerChoice.of(sampler), preview);
-        Job job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
+        Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
                 .optAttachment(ticket).optSamplerKey(sampler.config().toString())
-                .optDedupKey(dedupKey(info, label, sampler, req.getSeed())).optPreviewEvery(previewEvery).build();
-        return new Decoded.Valid(record, job, ticket);
+                .optDedupKey(dedupKey(info, label, sampler, req.getSeed())).optPreviewEvery(previewEvery);
+        if (range != null) job.optStepChoice(stepChoice(spec, info, label, range, req.getSeed(), n));
+        return new Decoded.Valid(record, job.build(), ticket);
+    }
+
+    private static List<SampleState> samples(Sampler sampler, ModelInfo info, long seed, int n, int label) {
+        List<SampleState> samples = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) samples.add(sampler.newSample(info.dim(), seed, i, label));
+        return samples;
+    }
+
+    /**
+     * The scheduler's choice of step count for a range. Both ends are checked here (naming the field), so every
+     * count between is a valid grid of the same solver; the scheduler builds the samples of the count it picks.
+     */
+    private StepChoice stepChoice(SamplerSpec spec, ModelInfo info, int label, StepRange range, long seed, int n)
+            throws InvalidJobException {
+        try {
+            sampler(spec, info, label, range.min());
+        } catch (InvalidJobException e) {
+            throw InvalidJobException.field("sampler.minSteps", "no valid sampler at minSteps=" + range.min() + ": " + e.getMessage());
+        }
+        java.util.function.IntFunction<Sampler> at = steps -> {
+            try {
+                return sampler(spec, info, label, steps);
+            } catch (InvalidJobException e) { // both ends were valid: a count between them is too
+                throw new IllegalStateException(e);
+            }
+        };
+        return new StepChoice(range.min(), range.max(), steps -> at.apply(steps).maxNfe(),
+                steps -> samples(at.apply(steps), info, seed, n, label));
     }
 
     /**
@@ -117,7 +151,8 @@ public final class JobFactory {
         return label;
     }
 
-    private Sampler sampler(SamplerSpec spec, ModelInfo info, int label) throws InvalidJobException {
+    /** {@code steps}: a count the job's step range chose, in place of the spec's own. */
+    private Sampler sampler(SamplerSpec spec, ModelInfo info, int label, Integer steps) throws InvalidJobException {
         double w = spec.getGuidanceScale();
         if (w > limits.maxGuidanceScale()) { // NaN and negative values are the sampling library's to reject
             throw InvalidJobException.field("sampler.guidanceScale", "must be in [0, " + limits.maxGuidanceScale()
@@ -131,11 +166,10 @@ public final class JobFactory {
                 throw InvalidJobException.field("sampler.guidanceScale", "model '" + info.name() + "' has no null class, so no classifier-free guidance");
             }
         }
-        StepRange range = StepRange.of(spec, info, limits.maxSteps());
         try {
             SamplerConfigBuilder b = SamplerConfig.builder()
                     .optSolver(spec.getSolver())
-                    .optSteps(range != null ? Integer.valueOf(range.max()) : stepsOrModelDefault(spec, info))
+                    .optSteps(steps != null ? steps : stepsOrModelDefault(spec, info))
                     .optNfeBudget(spec.getNfeBudget())
                     .optSchedule(spec.getSchedule(), spec.getScheduleParams())
                     .optTimes(spec.getTimes() == null ? null : spec.getTimes().stream().mapToDouble(Double::doubleValue).toArray())

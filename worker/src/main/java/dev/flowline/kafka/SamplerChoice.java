@@ -21,6 +21,11 @@ public record SamplerChoice(String solver, int steps, String schedule) {
         return new SamplerChoice(solver, s.steps(), schedule);
     }
 
+    /** The same sampler at {@code chosenSteps} when the scheduler chose a count from a step range (0: as resolved). */
+    SamplerChoice withChosenSteps(int chosenSteps) {
+        return chosenSteps > 0 ? new SamplerChoice(solver, chosenSteps, schedule) : this;
+    }
+
     SamplerUsed toAvro() {
         return SamplerUsed.newBuilder().setSolver(solver).setSteps(steps).setSchedule(schedule).build();
     }

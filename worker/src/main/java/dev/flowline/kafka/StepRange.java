@@ -6,9 +6,9 @@ import dev.flowline.model.ModelInfo;
 /**
  * A request's step range (sampler.minSteps/maxSteps) or quality tier (sampler.tier), checked at intake.
  *
- * <p>Only the validation and the light-load choice exist yet: a valid range runs at maxSteps, the choice a
- * load-adaptive admission would make with spare capacity. Manifests map no tiers yet, so every tier is rejected
- * naming the field rather than being silently ignored.
+ * <p>The scheduler picks the count at admission (see {@code batching.StepChoice}): the largest that meets the job's
+ * deadline or {@code batching.latencyTargetMs} at the current load. Manifests map no tiers yet, so every tier is
+ * rejected naming the field rather than being silently ignored.
  */
 record StepRange(int min, int max) {
 

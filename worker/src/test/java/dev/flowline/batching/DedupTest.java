@@ -262,4 +262,32 @@ class DedupTest {
         assertThat(order.indexOf("urgent")).isLessThan(order.indexOf("f2"));
         assertThat(order.indexOf("low")).isLessThan(order.indexOf("f2"));
     }
+
+    @Test
+    void stepRangeJobsShareOnlyWithJobsThatRunTheSameChosenCount() {
+        java.util.function.IntFunction<Sampler> euler = steps -> Sampler.of(SamplerConfig.builder().optSolver(Solver.EULER)
+                .optSteps(steps).build(), NamedSchedules.NONE);
+        java.util.function.IntFunction<List<SampleState>> samplesAt = steps -> List.of(euler.apply(steps).newSample(DIM, 42, 0, LABEL));
+        StepChoice range = new StepChoice(4, 8, steps -> steps, samplesAt);
+        AnalyticModel m = new AnalyticModel("a", DIM);
+        Harness h = new Harness(Harness.options(BatchingMode.CONTINUOUS), m);
+        // the Kafka edge keys a range job by its sampler at maxSteps, as a fixed job of 8 steps is keyed
+        h.offer(Job.builder().setJobId("range-a").setModel("a").setSamples(samplesAt.apply(8)).optStepChoice(range)
+                .optDedupKey("k").optProgress(true).optPreviewEvery(4));
+        h.offer(Job.builder().setJobId("range-b").setModel("a").setSamples(samplesAt.apply(8)).optStepChoice(range).optDedupKey("k"));
+        h.offer(Job.builder().setJobId("fixed").setModel("a").setSamples(samplesAt.apply(8)).optDedupKey("k"));
+
+        h.runUntilIdle();
+
+        // nothing presses: both ranges run 8 steps and share; the fixed job is kept apart (its key names no chosen count)
+        assertThat(h.listener.outcome("range-a").job().chosenSteps()).isEqualTo(8);
+        assertThat(h.listener.outcome("range-b").dedupedSamples()).isEqualTo(1);
+        assertThat(h.listener.outcome("fixed").dedupedSamples()).isZero();
+        assertThat(rows(m)).isEqualTo(2 * 8);
+        float[] bytes = h.listener.outcome("fixed").samples().get(0);
+        assertThat(h.listener.outcome("range-a").samples().get(0)).containsExactly(bytes);
+        assertThat(h.listener.outcome("range-b").samples().get(0)).containsExactly(bytes);
+        // the chosen job keeps its previews
+        assertThat(h.listener.previews).extracting(SamplePreview::step).containsExactly(4);
+    }
 }

@@ -113,6 +113,22 @@ class SimulatedPolicyTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = OrderingPolicy.class, names = {"OLDEST_JOB_FIRST", "LEAST_SLACK_FIRST"})
+    void aGuidedJobIsNotOvertakenByOneRowJobsThatArriveAfterItWhenCallsAreSizedToOneRow(OrderingPolicy policy) {
+        // On a CPU-like device the learned call size is one row, below a guided sample's two: the guided job, being
+        // the oldest, must still ride every call (whole) rather than be skipped for the one-row jobs behind it.
+        Run run = new Run(options(BatchingMode.CONTINUOUS, policy), CPU_LIKE).warmedUp();
+        run.submit(100 * MS, Harness.job("guided", "m", 0, TestSample.guidedHeun(4, 7, 4, 1, 2f)));
+        for (int i = 0; i < 5; i++) run.submit(101 * MS, "later-" + i, 4);
+        run.sim.run(Long.MAX_VALUE);
+
+        long guidedEnd = run.endedAt.get("guided");
+        for (int i = 0; i < 5; i++) assertThat(run.endedAt.get("later-" + i)).isGreaterThan(guidedEnd);
+        // Alone it takes 8 evaluations of 2 rows; it started first, so it finished as if it were alone.
+        assertThat(run.latency("guided")).isEqualTo(8 * CPU_LIKE.callNanos(2));
+    }
+
+    @ParameterizedTest
     @EnumSource(OrderingPolicy.class)
     void aLowPriorityJobStillFinishesWhileHigherPriorityWorkKeepsComing(OrderingPolicy policy) {
         Run run = new Run(options(BatchingMode.CONTINUOUS, policy).withMaxBatchRows(4).withAgingMillisPerLevel(20), CPU_LIKE)
@@ -228,5 +244,58 @@ class SimulatedPolicyTest {
         assertThat(acceleratorCost.perRowMicros()).isCloseTo(30, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(acceleratorCost.targetRows()).isEqualTo(SchedulerOptions.defaults().maxBatchRows());
         assertThat(acceleratorCost.calls()).isEqualTo(accelerator.outcomes.batches.size());
+    }
+
+    /** A one-sample Euler job that accepts [min, max] steps (Euler: one evaluation per step). */
+    private static Job.Builder ranged(String id, long seed, int min, int max) {
+        StepChoice range = new StepChoice(min, max, steps -> steps, steps -> List.of(TestSample.euler(4, seed, steps)));
+        return Harness.job(id, "m", 0, TestSample.euler(4, seed, max)).optStepChoice(range);
+    }
+
+    @Test
+    void aRangedJobGetsItsLargestStepCountUnderLightLoadAndItsSmallestUnderOverloadAndReplaysBitForBit() {
+        SchedulerOptions o = options(BatchingMode.CONTINUOUS, OrderingPolicy.LEAST_SLACK_FIRST).withLatencyTargetMillis(100);
+        Run light = new Run(o, CPU_LIKE).warmedUp();
+        light.submit(100 * MS, ranged("r", 1, 4, 32)); // alone: 32 one-row calls of 1.02 ms, well within 100 ms
+        light.sim.run(Long.MAX_VALUE);
+        assertThat(light.outcomes.outcome("r").job().chosenSteps()).isEqualTo(32);
+
+        Run busy = new Run(o, CPU_LIKE).warmedUp();
+        for (int i = 0; i < 20; i++) busy.submit(100 * MS, "bulk-" + i, 50); // 1,000 rows (about a second) ahead
+        busy.submit(101 * MS, ranged("r", 1, 4, 32));
+        busy.sim.run(Long.MAX_VALUE);
+        JobOutcome chosen = busy.outcomes.outcome("r");
+        assertThat(chosen.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(chosen.job().chosenSteps()).isEqualTo(4);
+        assertThat(chosen.nfe()).isEqualTo(4);
+
+        // The recorded count replays: the same seed at a fixed 4 steps gives the same bytes.
+        Run replay = new Run(o, CPU_LIKE).warmedUp();
+        replay.submit(100 * MS, Harness.job("fixed", "m", 0, TestSample.euler(4, 1, 4)));
+        replay.sim.run(Long.MAX_VALUE);
+        assertThat(chosen.samples().getFirst()).isEqualTo(replay.outcomes.outcome("fixed").samples().getFirst());
+    }
+
+    @Test
+    void aRangedJobWithADeadlineGetsALargeCountThatStillMeetsIt() {
+        Run run = new Run(options(BatchingMode.CONTINUOUS, OrderingPolicy.LEAST_SLACK_FIRST), CPU_LIKE).warmedUp();
+        for (int i = 0; i < 5; i++) run.submit(100 * MS, "bulk-" + i, 20); // 100 rows ahead
+        run.submit(100 * MS, ranged("r", 2, 4, 400).optDeadline(run.sim.instantAt(100 * MS).plus(Duration.ofMillis(200))));
+        run.sim.run(Long.MAX_VALUE);
+
+        JobOutcome r = run.outcomes.outcome("r");
+        assertThat(r.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(r.job().chosenSteps()).isGreaterThan(4).isLessThan(400); // 400 one-row calls would take 408 ms
+        assertThat(run.endedAt.get("r")).isLessThanOrEqualTo(300 * MS);
+    }
+
+    @Test
+    void withNeitherATargetNorADeadlineARangedJobRunsItsLargestCountWhateverTheLoad() {
+        Run busy = new Run(options(BatchingMode.CONTINUOUS, OrderingPolicy.LEAST_SLACK_FIRST), CPU_LIKE).warmedUp();
+        for (int i = 0; i < 20; i++) busy.submit(100 * MS, "bulk-" + i, 50);
+        busy.submit(101 * MS, ranged("r", 1, 4, 32));
+        busy.sim.run(Long.MAX_VALUE);
+        assertThat(busy.outcomes.outcome("r").job().chosenSteps()).isEqualTo(32);
+        assertThat(busy.outcomes.outcome("r").nfe()).isEqualTo(32);
     }
 }

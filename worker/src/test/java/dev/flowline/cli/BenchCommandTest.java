@@ -36,6 +36,36 @@ class BenchCommandTest {
     }
 
     @Test
+    void batchingWithRepeatKeepsEveryRunAndTheMedianBesideTheSimulatedPrediction(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("b.json");
+        int code = new CommandLine(new BenchCommand()).execute("batching", "--model", "analytic-gaussian",
+                "--analytic-cost-per-call-us", "50", "--analytic-cost-per-row-us", "5", "--json", json.toString(),
+                "--seconds", "0.2", "--min-trace-jobs", "0", "--repeat", "3", "--loads", "0.7", "--sim-jobs", "100");
+        assertThat(code).isZero();
+        var root = new ObjectMapper().readTree(json.toFile());
+        var repeats = root.get("repeats");
+        assertThat(repeats.get("runs").asInt()).isEqualTo(3);
+        assertThat(repeats.get("p99_ratio_continuous_vs_request")).hasSize(3);
+        // The document is the median run's: its headline ratio is the middle of the three.
+        double[] ratios = new double[3];
+        for (int i = 0; i < 3; i++) ratios[i] = repeats.get("p99_ratio_continuous_vs_request").get(i).asDouble();
+        java.util.Arrays.sort(ratios);
+        assertThat(root.get("p99_ratio_continuous_vs_request").asDouble()).isEqualTo(ratios[1]);
+        assertThat(repeats.get("median_p99_ratio_continuous_vs_request").asDouble()).isEqualTo(ratios[1]);
+        assertThat(repeats.get("median_p99_ratio_by_kind").has("rk4-32")).isTrue();
+        assertThat(repeats.get("median_over_simulated").asDouble())
+                .isEqualTo(ratios[1] / root.get("simulated").get("p99_ratio_continuous_vs_request").asDouble());
+    }
+
+    @Test
+    void batchingRefusesARepeatBelowOne(@TempDir Path dir) {
+        int code = new CommandLine(new BenchCommand()).execute("batching", "--model", "analytic-gaussian", "--json",
+                dir.resolve("b.json").toString(), "--seconds", "0.1", "--repeat", "0");
+        assertThat(code).isNotZero();
+        assertThat(Files.exists(dir.resolve("b.json"))).isFalse();
+    }
+
+    @Test
     void withoutASubcommandItPrintsUsageAndFails() {
         assertThat(new CommandLine(new BenchCommand()).execute()).isEqualTo(2);
     }

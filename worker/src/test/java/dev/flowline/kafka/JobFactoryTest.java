@@ -110,11 +110,24 @@ class JobFactoryTest {
     }
 
     @Test
-    void aStepRangeRunsAtItsLargestCountWhileTheChoiceIsNotLoadAdaptive() throws Exception {
-        Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler")
-                .setMinSteps(2).setMaxSteps(6).build())), REF);
+    void aStepRangeGivesTheSchedulerEveryCountBetweenItsEndsStartingFromTheLargest() throws Exception {
+        Decoded.Valid v = factory.create(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("heun")
+                .setMinSteps(2).setMaxSteps(6).build()).setNumSamples(2)), REF);
         assertThat(v.job().samples().get(0).totalSteps()).isEqualTo(6);
-        assertThat(v.ticket().sampler()).isEqualTo(new SamplerChoice("euler", 6, null));
+        assertThat(v.ticket().sampler()).isEqualTo(new SamplerChoice("heun", 6, null));
+        var choice = v.job().stepChoice();
+        assertThat(choice.min()).isEqualTo(2);
+        assertThat(choice.max()).isEqualTo(6);
+        assertThat(choice.evaluationsFor().applyAsInt(3)).isEqualTo(6); // Heun: two evaluations a step
+        assertThat(choice.samplesFor().apply(3)).hasSize(2).allSatisfy(s -> assertThat(s.totalSteps()).isEqualTo(3));
+        // What the result reports once the scheduler chose 3: a replay asking for heun at 3 steps.
+        assertThat(v.ticket().sampler().withChosenSteps(3)).isEqualTo(new SamplerChoice("heun", 3, null));
+        assertThat(v.ticket().sampler().withChosenSteps(0)).isEqualTo(v.ticket().sampler());
+    }
+
+    @Test
+    void aStepRangeNeedsAFixedStepSolver() {
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("dopri5").setMinSteps(2).setMaxSteps(6).build())), "sampler.minSteps");
     }
 
     @Test

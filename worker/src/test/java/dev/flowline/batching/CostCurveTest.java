@@ -1,0 +1,55 @@
+package dev.flowline.batching;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntToLongFunction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The learned call size on measured device curves (times are the curve's, not measured: nothing here is timed). */
+class CostCurveTest {
+    private static final long BOUND = SchedulerOptions.DEFAULT_MAX_CALL_MICROS * 1_000L;
+
+    /** The demo model on a 2-core CPU, ms per call by rows ({@code docs/bench/batching.json}'s raw_by_batch), interpolated. */
+    private static long cpuDemoNanos(int rows) {
+        int[] r = {1, 2, 4, 8, 16, 32, 64};
+        double[] ms = {1.858, 2.687, 5.132, 9.632, 19.897, 38.719, 79.816};
+        for (int i = 1; i < r.length; i++) {
+            if (rows <= r[i]) return Math.round(1e6 * (ms[i - 1] + (ms[i] - ms[i - 1]) * (rows - r[i - 1]) / (r[i] - r[i - 1])));
+        }
+        return Math.round(1e6 * ms[ms.length - 1] * rows / 64.0);
+    }
+
+    /** Lets the curve size {@code calls} calls on {@code device} after {@code seed} calls the traffic made; returns the sizes. */
+    private static List<Integer> drive(CostCurve curve, IntToLongFunction device, int[] seed, int calls) {
+        for (int rows : seed) curve.record(rows, device.applyAsLong(rows));
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            int rows = curve.target(BOUND);
+            curve.record(rows, device.applyAsLong(rows));
+            sizes.add(rows);
+        }
+        return sizes;
+    }
+
+    @Test
+    void onACpuCurveItFindsTheFastestSizeUnderTheBoundAlthoughTheTrafficOnlyEverMadeOthers() {
+        CostCurve curve = new CostCurve(64);
+        // What a closed loop starts with: a first full call (80 ms, over the 50 ms bound), then two-row calls.
+        int[] seed = {64, 2, 2, 2, 1, 2, 2};
+        drive(curve, CostCurveTest::cpuDemoNanos, seed, 400);
+        // 8 rows give 830 rows/s, the best under the bound; 2 rows (744) and 4 (779) are more than 5% below it.
+        assertThat(curve.learned(BOUND)).isEqualTo(8);
+    }
+
+    @Test
+    void onAFlatCurveItDoesNotProbeLargeCalls() {
+        CostCurve curve = new CostCurve(64);
+        IntToLongFunction flat = rows -> 20_000 + 1_000_000L * rows; // a row costs the same batched or not
+        List<Integer> sizes = drive(curve, flat, new int[]{10, 1}, 500);
+        assertThat(curve.learned(BOUND)).isEqualTo(1);
+        assertThat(sizes).allSatisfy(rows -> assertThat(rows).isLessThanOrEqualTo(16));
+    }
+}
