@@ -86,8 +86,24 @@ final class WatchCommand implements Callable<Integer> {
                 if (n > 0) lastResult = System.nanoTime();
                 else if (idleTimeoutSeconds != null && System.nanoTime() - lastResult > idleTimeoutSeconds * 1_000_000_000L) break;
             }
+            if (progress != null) drainPreviews(client, progress);
         }
         return 0;
+    }
+
+    /**
+     * Before exiting: the previews already on the progress topic (those of the jobs just reported come before their
+     * results, but the progress consumer may still be joining or behind), bounded to 10 s.
+     */
+    private void drainPreviews(FlowlineClient client, org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> progress) {
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < until) {
+            pollPreviews(client, progress);
+            var assigned = progress.assignment();
+            if (assigned.isEmpty()) continue;
+            var end = progress.endOffsets(assigned);
+            if (assigned.stream().allMatch(tp -> progress.position(tp) >= end.get(tp))) return;
+        }
     }
 
     /** Previews are written as they come; a result's line does not wait for them (they are best effort). */
