@@ -2,13 +2,17 @@ package dev.flowline.batching;
 
 /**
  * Picks a step count from a job's {@link StepChoice} at admission: the largest whose expected finish fits the budget
- * (the job's deadline, or the configured latency target). The expected finish is the larger of two costs read off the
- * scheduler's learned call cost: the job alone (its evaluations, one call of its own rows each; what an accelerator
- * charges, where rows ride along nearly free) and its share of the device (the rows already admitted plus its own, at
- * the learned cost per row; what a CPU charges, where rows cost the same batched or not). Pure: tested alone.
+ * (the job's deadline, or the configured latency target), with some headroom. The expected finish, read off the
+ * scheduler's learned call cost, is the admitted work ahead (its rows at the learned cost per row) plus the job's own
+ * chain of evaluations, each one call: of its own rows alone on an idle device, of the learned size when other work
+ * fills the calls (on a CPU a call of 8 rows takes 5 times one of 1, and a 128-evaluation job rides 128 of them).
+ * Pure: tested alone.
  */
 final class AdaptiveSteps {
     private AdaptiveSteps() {}
+
+    /** Share of the budget the estimate may use: the choice lands just under it, and estimates are estimates. */
+    static final double HEADROOM = 0.9;
 
     /** What the scheduler has learned of its device's calls, for one model. */
     interface Cost {
@@ -23,17 +27,20 @@ final class AdaptiveSteps {
      * @param budgetNanos        time from now within which the job should finish
      * @param rowsPerEvaluation  rows one evaluation of all the job's samples takes
      * @param backlogRows        rows of the evaluations already admitted (queued and running jobs)
+     * @param learnedRows        the call size the scheduler uses
      */
-    static int choose(StepChoice c, long budgetNanos, int rowsPerEvaluation, long backlogRows, Cost cost) {
+    static int choose(StepChoice c, long budgetNanos, int rowsPerEvaluation, long backlogRows, int learnedRows, Cost cost) {
+        double aim = HEADROOM * budgetNanos;
         for (int steps = c.max(); steps > c.min(); steps--) {
-            if (finishNanos(c.evaluationsFor().applyAsInt(steps), rowsPerEvaluation, backlogRows, cost) <= budgetNanos) return steps;
+            long finish = finishNanos(c.evaluationsFor().applyAsInt(steps), rowsPerEvaluation, backlogRows, learnedRows, cost);
+            if (finish <= aim) return steps;
         }
         return c.min();
     }
 
-    static long finishNanos(long evaluations, int rowsPerEvaluation, long backlogRows, Cost cost) {
-        long alone = evaluations * cost.callNanos(rowsPerEvaluation);
-        double shared = (backlogRows + evaluations * rowsPerEvaluation) * cost.nanosPerRow();
-        return Math.max(alone, (long) Math.min(Long.MAX_VALUE / 2.0, shared));
+    static long finishNanos(long evaluations, int rowsPerEvaluation, long backlogRows, int learnedRows, Cost cost) {
+        int callRows = (int) Math.max(rowsPerEvaluation, Math.min(learnedRows, rowsPerEvaluation + backlogRows));
+        double ahead = backlogRows * cost.nanosPerRow();
+        return (long) Math.min(Long.MAX_VALUE / 2.0, ahead + (double) evaluations * cost.callNanos(callRows));
     }
 }

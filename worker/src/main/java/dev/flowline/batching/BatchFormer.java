@@ -11,8 +11,8 @@ import java.util.Comparator;
  * left out keeps aging, so nothing starves.
  *
  * <p>Job-aware policies rank whole jobs: every sample of a job shares its job's rank, so a started job rides every
- * call while it is among the oldest. Their aging runs from a job's last call (or its admission), so a job being
- * served keeps its priority while one left out climbs a level per {@code agingMillisPerLevel}. With calls of 16 rows or more, an eighth of the call goes first to the jobs with
+ * call while it is among the oldest. Their aging runs from a job's admission: a level per {@code agingMillisPerLevel},
+ * so a low priority overtakes newer higher ones in time and never starves, while equal priorities stay in order. With calls of 16 rows or more, an eighth of the call goes first to the jobs with
  * the least work left (short jobs back-fill), so that a short job arriving in a burst never waits the burst out.
  */
 final class BatchFormer {
@@ -91,8 +91,10 @@ final class BatchFormer {
         }
         if (run.rankedInPass != pass) {
             run.rankedInPass = pass;
-            // Aged by time without service: a job being served keeps its priority, one left out climbs.
-            run.effectivePriority = Aging.effectivePriority(run.job.priority(), run.lastServedNanos(), now, agingNanos);
+            // Aged from admission, so that among equal priorities age never reorders jobs: aging from the last call
+            // let every job left out for agingMillisPerLevel climb over the one being served, and under overload the
+            // order fell back to sharing the device (FCFS by job lost exactly when waits grew long).
+            run.effectivePriority = Aging.effectivePriority(run.job.priority(), run.admittedNanos, now, agingNanos);
             ranker.rank(run, now);
         }
         s.effectivePriority = run.effectivePriority;

@@ -26,6 +26,7 @@ public final class Job {
     private final int previewEvery;
     private final StepChoice stepChoice;
     private final int chosenSteps;
+    private final int evaluationsPerSample;
 
     private Job(Builder b) {
         this.jobId = b.jobId;
@@ -40,6 +41,7 @@ public final class Job {
         this.previewEvery = b.previewEvery;
         this.stepChoice = b.stepChoice;
         this.chosenSteps = b.chosenSteps;
+        this.evaluationsPerSample = b.evaluationsPerSample;
     }
 
     public static Builder builder() {
@@ -64,6 +66,8 @@ public final class Job {
     public StepChoice stepChoice() { return stepChoice; }
     /** The step count the scheduler chose from {@link #stepChoice()} at admission; 0 when none was chosen. */
     public int chosenSteps() { return chosenSteps; }
+    /** Network evaluations one sample takes in all, when known in advance (fixed-step solvers); 0 when not. */
+    public int evaluationsPerSample() { return evaluationsPerSample; }
 
     /** This job with its samples built for {@code steps} of its step range, recorded as chosen. */
     Job withChosenSteps(int steps) {
@@ -71,6 +75,7 @@ public final class Job {
         Builder b = new Builder().setJobId(jobId).setModel(model).setSamples(stepChoice.samplesFor().apply(steps))
                 .optPriority(priority).optDeadline(deadline).optProgress(progress).optAttachment(attachment)
                 .optSamplerKey(samplerKey).optStepChoice(stepChoice).optPreviewEvery(previewEvery)
+                .optEvaluationsPerSample(stepChoice.evaluationsFor().applyAsInt(steps))
                 // the key was made for the range's largest count: only jobs that run the same count share samples
                 .optDedupKey(dedupKey == null ? null : dedupKey + "|chosenSteps=" + steps);
         b.chosenSteps = steps;
@@ -95,6 +100,7 @@ public final class Job {
         private int previewEvery;
         private StepChoice stepChoice;
         private int chosenSteps;
+        private int evaluationsPerSample;
 
         public Builder setJobId(String jobId) { this.jobId = jobId; return this; }
         public Builder setModel(String model) { this.model = model; return this; }
@@ -130,6 +136,12 @@ public final class Job {
          * {@code samples} are then the samples at {@code max}, what runs when the scheduler has no reason to pick less.
          */
         public Builder optStepChoice(StepChoice stepChoice) { this.stepChoice = stepChoice; return this; }
+
+        /**
+         * Network evaluations one sample takes in all, when the sampler fixes it (default 0: unknown). The scheduler
+         * then knows a job's work before its first step: deadline slack, back-fill and load-adaptive step counts use it.
+         */
+        public Builder optEvaluationsPerSample(int evaluations) { this.evaluationsPerSample = evaluations; return this; }
 
         public Job build() {
             Objects.requireNonNull(jobId, "jobId");

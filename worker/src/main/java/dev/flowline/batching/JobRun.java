@@ -71,24 +71,25 @@ final class JobRun {
         return slots.size();
     }
 
-    /** When the job last rode in a call (the start of that call), or its admission before any. */
-    long lastServedNanos() {
-        return lastCallNanos >= 0 ? lastCallNanos : admittedNanos;
-    }
-
     boolean started() {
         return firstCallNanos >= 0;
     }
 
     /**
-     * Evaluations the job's slowest unfinished sample still needs: remaining steps times the evaluations per step
-     * seen so far (one before its first step). A lower bound for fixed-step solvers; an estimate for adaptive ones.
+     * Evaluations the job's slowest unfinished sample still needs: exact when the job says how many a sample takes
+     * ({@link Job#evaluationsPerSample()}, fixed-step solvers); else remaining steps times the evaluations per step
+     * seen so far (one before its first step), a lower bound for fixed-step solvers and an estimate for adaptive ones.
      */
     long evaluationsLeft() {
         long most = 0;
+        int planned = job.evaluationsPerSample();
         for (SampleSlot s : slots) {
             if (s.done) continue;
             try {
+                if (planned > 0) {
+                    most = Math.max(most, Math.max(1, planned - s.state.nfe()));
+                    continue;
+                }
                 int steps = s.state.stepsDone();
                 long perStep = steps > 0 ? Math.max(1, s.state.nfe() / steps) : 1;
                 most = Math.max(most, Math.max(1, s.state.totalSteps() * perStep - s.state.nfe()));

@@ -123,7 +123,7 @@ final class SchedulerCore {
                 return nanosPerRow;
             }
         };
-        int steps = AdaptiveSteps.choose(c, budget, rowsPerEvaluation, backlogRows, cost);
+        int steps = AdaptiveSteps.choose(c, budget, rowsPerEvaluation, backlogRows, learned, cost);
         try {
             return job.withChosenSteps(steps);
         } catch (RuntimeException e) { // the edge checked both ends; should a count between still fail, run the largest

@@ -1,13 +1,16 @@
 package dev.flowline.bench;
 
 import dev.flowline.batching.Job;
+import dev.flowline.batching.StepChoice;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.sampling.SampleState;
 import dev.flowline.sampling.Sampler;
+import dev.flowline.sampling.SamplerConfig;
 import dev.flowline.sampling.VelocityField;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** Turns workload-mix choices into scheduler jobs for one model; the samplers are resolved once per mix entry. */
 final class MixJobFactory {
@@ -30,14 +33,32 @@ final class MixJobFactory {
 
     /** A job of mix entry {@code entry}; {@code label} is used only when the model has classes. */
     Job job(String id, int entry, int label, long seed, Object attachment) {
-        int samples = mix.entries().get(entry).samples();
+        return job(id, entry, label, seed, attachment, 0);
+    }
+
+    /**
+     * As {@link #job(String, int, int, long, Object)}; with {@code minSteps > 0} the job accepts any step count from
+     * {@code minSteps} to its entry's steps, and the scheduler picks (load-adaptive step counts).
+     */
+    Job job(String id, int entry, int label, long seed, Object attachment, int minSteps) {
         int sampleLabel = numClasses > 0 ? Math.floorMod(label, numClasses) : VelocityField.NO_LABEL;
-        List<SampleState> states = new ArrayList<>(samples);
-        for (int i = 0; i < samples; i++) states.add(samplers[entry].newSample(dim, seed, i, sampleLabel));
-        // As the Kafka edge keys them: request-level batching only runs like samplers together.
         WorkloadMix.Entry e = mix.entries().get(entry);
+        // As the Kafka edge keys them: request-level batching only runs like samplers together.
         String samplerKey = e.solver().id() + "/" + e.steps() + "/w" + e.guidanceScale();
-        return Job.builder().setJobId(id).setModel(model).setSamples(states).optAttachment(attachment)
-                .optSamplerKey(samplerKey).build();
+        Job.Builder b = Job.builder().setJobId(id).setModel(model).setSamples(states(samplers[entry], e.samples(), seed, sampleLabel))
+                .optAttachment(attachment).optSamplerKey(samplerKey).optEvaluationsPerSample(samplers[entry].maxNfe());
+        if (minSteps > 0) {
+            IntFunction<Sampler> at = steps -> Sampler.of(SamplerConfig.builder().optSolver(e.solver()).optSteps(steps)
+                    .optGuidanceScale(samplers[entry].config().guidanceScale()).build());
+            b.optStepChoice(new StepChoice(minSteps, e.steps(), steps -> at.apply(steps).maxNfe(),
+                    steps -> states(at.apply(steps), e.samples(), seed, sampleLabel)));
+        }
+        return b.build();
+    }
+
+    private List<SampleState> states(Sampler sampler, int samples, long seed, int label) {
+        List<SampleState> states = new ArrayList<>(samples);
+        for (int i = 0; i < samples; i++) states.add(sampler.newSample(dim, seed, i, label));
+        return states;
     }
 }

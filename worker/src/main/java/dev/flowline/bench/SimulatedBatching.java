@@ -75,8 +75,8 @@ public final class SimulatedBatching {
         return ms;
     }
 
-    /** One replay's figures, and the learned call cost at its end. */
-    record Run(OpenLoop.ModeResult result, List<CallCost> curve) {
+    /** One replay's figures, the learned call cost at its end, and per job: when it ended, how, and at what step count. */
+    record Run(OpenLoop.ModeResult result, List<CallCost> curve, long[] doneAt, JobStatus[] status, int[] chosenSteps) {
     }
 
     /** The sweep: every load for CONTINUOUS under each policy, REQUEST and NONE; figures as the JSON contract names them. */
@@ -157,6 +157,11 @@ public final class SimulatedBatching {
         }
         json.put("ratios_by_load_and_policy", ratios);
         json.put("conservation", conservation(sweep, o, work, continuous));
+        Map<String, Object> adaptive = adaptiveSteps(standIn, cost, o, capacity, service);
+        log.printf("  adaptive steps at load %.1f (%s, target %d ms): SLO attainment %.3f adaptive vs %.3f fixed%n", ADAPTIVE_LOAD,
+                adaptive.get("ranged_kind"), (Long) adaptive.get("latency_target_ms"), (Double) adaptive.get("slo_attainment_adaptive"),
+                (Double) adaptive.get("slo_attainment_fixed"));
+        json.put("adaptive_steps", adaptive);
         Map<String, Object> sweepJson = new LinkedHashMap<>();
         sweep.forEach((label, byLoad) -> {
             Map<String, Object> l = new LinkedHashMap<>();
@@ -208,8 +213,15 @@ public final class SimulatedBatching {
 
     private static Run replay(AnalyticGaussianModel model, SimulatedDevice.CostModel cost, SchedulerOptions options,
                               ArrivalTrace trace, WorkloadMix mix, double[] serviceMs, double seconds) {
+        return replay(model, cost, options, trace, mix, serviceMs, seconds, new int[mix.entries().size()]);
+    }
+
+    /** {@code minSteps[k] > 0}: jobs of mix entry k accept step counts from it up to the entry's (the scheduler picks). */
+    private static Run replay(AnalyticGaussianModel model, SimulatedDevice.CostModel cost, SchedulerOptions options,
+                              ArrivalTrace trace, WorkloadMix mix, double[] serviceMs, double seconds, int[] minSteps) {
         int n = trace.size();
         long[] doneAt = new long[n];
+        int[] chosenSteps = new int[n];
         JobStatus[] status = new JobStatus[n];
         long[] queued = new long[n];
         long[] sampling = new long[n];
@@ -220,6 +232,7 @@ public final class SimulatedBatching {
                 int i = (Integer) outcome.job().attachment();
                 doneAt[i] = device[0].nanoTime();
                 status[i] = outcome.status();
+                chosenSteps[i] = outcome.job().chosenSteps();
                 queued[i] = outcome.queuedNanos();
                 sampling[i] = outcome.samplingNanos();
             }
@@ -232,13 +245,77 @@ public final class SimulatedBatching {
         try (SimulatedDevice sim = new SimulatedDevice(options, ModelProvider.of(model), cost, listener)) {
             device[0] = sim;
             for (ArrivalTrace.Arrival a : trace.arrivals()) {
-                sim.submitAt(a.atNanos(), jobs.job("sim-" + a.index(), a.mixEntry(), a.label(), a.seed(), a.index()));
+                sim.submitAt(a.atNanos(), jobs.job("sim-" + a.index(), a.mixEntry(), a.label(), a.seed(), a.index(), minSteps[a.mixEntry()]));
             }
             sim.run(cutoff);
             OpenLoop.ModeResult m = OpenLoop.summarise(options.mode(), trace, mix, doneAt, status, queued, sampling,
                     sim.rows(), sim.modelCalls(), 0, cutoff, serviceMs);
-            return new Run(m, sim.costCurves().values().stream().findFirst().orElse(List.of()));
+            return new Run(m, sim.costCurves().values().stream().findFirst().orElse(List.of()), doneAt, status, chosenSteps);
         }
+    }
+
+    /** Load of the adaptive-steps comparison: past capacity, where fixed step counts cannot keep up. */
+    static final double ADAPTIVE_LOAD = 1.2;
+
+    /**
+     * Load-adaptive step counts against fixed ones, in the same trace at {@link #ADAPTIVE_LOAD}: the mix's costliest
+     * kind accepts from an eighth of its steps up to all of them, with the latency target its SLO (5× its unloaded
+     * service time); {@code slo_attainment_*} is the share of those jobs that finish within it, with the scheduler
+     * choosing (adaptive) or running every job at its full count (fixed), and the counts chosen.
+     */
+    static Map<String, Object> adaptiveSteps(AnalyticGaussianModel standIn, SimulatedDevice.CostModel cost, Options o,
+                                             double capacity, double[] service) {
+        WorkloadMix mix = o.mix();
+        boolean guidance = standIn.info().supportsGuidance();
+        int ranged = 0;
+        for (int k = 1; k < mix.entries().size(); k++) {
+            if (mix.entries().get(k).rowsPerJob(guidance) > mix.entries().get(ranged).rowsPerJob(guidance)) ranged = k;
+        }
+        WorkloadMix.Entry e = mix.entries().get(ranged);
+        int[] minSteps = new int[mix.entries().size()];
+        minSteps[ranged] = Math.max(1, e.steps() / 8);
+        long targetMs = Math.max(1, Math.round(OpenLoop.SLO_FACTOR * service[ranged]));
+        double rate = ADAPTIVE_LOAD * capacity / mix.meanRowsPerJob(guidance);
+        double seconds = Math.max(o.minJobs() / rate, 1.0);
+        ArrivalTrace trace = ArrivalTrace.poisson(o.seed(), rate, seconds, mix, standIn.info().numClasses());
+        SchedulerOptions options = o.scheduler().withMode(BatchingMode.CONTINUOUS);
+        Run fixed = replay(standIn, cost, options, trace, mix, service, seconds);
+        Run adaptive = replay(standIn, cost, options.withLatencyTargetMillis(targetMs), trace, mix, service, seconds, minSteps);
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("load", ADAPTIVE_LOAD);
+        out.put("ranged_kind", e.name());
+        out.put("min_steps", minSteps[ranged]);
+        out.put("max_steps", e.steps());
+        out.put("latency_target_ms", targetMs);
+        out.put("slo_attainment_adaptive", rangedSlo(adaptive, trace, ranged, targetMs));
+        out.put("slo_attainment_fixed", rangedSlo(fixed, trace, ranged, targetMs));
+        out.put("p99_ms_adaptive", adaptive.result().byKind().get(ranged).p99Ms());
+        out.put("p99_ms_fixed", fixed.result().byKind().get(ranged).p99Ms());
+        out.put("unfinished_adaptive", adaptive.result().unfinished());
+        out.put("unfinished_fixed", fixed.result().unfinished());
+        out.put("slo_attainment_all_kinds_adaptive", adaptive.result().sloAttainment());
+        out.put("slo_attainment_all_kinds_fixed", fixed.result().sloAttainment());
+        Map<String, Integer> steps = new java.util.TreeMap<>(java.util.Comparator.comparingInt(Integer::parseInt));
+        for (int i = 0; i < trace.size(); i++) {
+            if (trace.arrivals().get(i).mixEntry() == ranged && adaptive.chosenSteps()[i] > 0) {
+                steps.merge(String.valueOf(adaptive.chosenSteps()[i]), 1, Integer::sum);
+            }
+        }
+        out.put("steps_chosen", steps);
+        out.put("jobs", trace.size());
+        return out;
+    }
+
+    private static double rangedSlo(Run run, ArrivalTrace trace, int ranged, long targetMs) {
+        int jobs = 0, met = 0;
+        for (int i = 0; i < trace.size(); i++) {
+            ArrivalTrace.Arrival a = trace.arrivals().get(i);
+            if (a.mixEntry() != ranged) continue;
+            jobs++;
+            if (run.status()[i] == JobStatus.SUCCEEDED && run.doneAt()[i] - a.atNanos() <= targetMs * 1_000_000L) met++;
+        }
+        return jobs == 0 ? Double.NaN : met / (double) jobs;
     }
 
     /** Saturation on the simulated device: enough jobs in flight to fill every call, rows/s against the capacity. */

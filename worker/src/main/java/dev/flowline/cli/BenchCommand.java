@@ -147,6 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
                     Map<String, Object> json = new java.util.LinkedHashMap<>();
                     json.put("policy", policy.name());
                     json.put("simulated", simulated);
+                    json.put("adaptive_steps", simulated.get("adaptive_steps"));
                     json.put("machine", m.machine());
                     output.write(json, List.of(Path.of((String) simulated.get("plots"))), simulatedSummary(simulated));
                     return 0;
@@ -166,6 +167,7 @@ public final class BenchCommand implements Callable<Integer> {
                 List<Path> plots = new ArrayList<>(report.writePlots(output.plotDir()));
                 plots.add(Path.of((String) simulated.get("plots")));
                 Map<String, Object> json = report.toJson(m.machine(), simulated);
+                json.put("adaptive_steps", simulated.get("adaptive_steps")); // simulated: exact at a load past capacity
                 String summary = report.summary() + simulatedSummary(simulated);
                 if (runs.size() > 1) {
                     Map<String, Object> repeats = BatchingRepeats.json(runs, simulated);

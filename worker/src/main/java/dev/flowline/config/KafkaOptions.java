@@ -17,11 +17,14 @@ import java.util.Objects;
  * @param properties                any Kafka client property, applied to every client (SASL, SSL, timeouts...)
  * @param maxDeliveries             a job record whose delivery was started this many times without finishing (each
  *                                  time its worker died) is dead-lettered {@code MAX_DELIVERIES} instead of run again;
- *                                  0 turns the count (and the commit before each job starts) off
+ *                                  0 turns the count (and the commit before each job starts) off; with share intake a
+ *                                  record whose broker delivery count exceeds it is dead-lettered {@code MAX_DELIVERIES}
+ * @param intake                    {@code group} (a consumer group: partitions are the unit of parallelism) or {@code share}
+ *                                  (a KIP-932 share group: records are the unit, any number of workers per partition)
  */
 public record KafkaOptions(String bootstrapServers, String groupId, String groupProtocol, Duration commitInterval,
                            Duration pollTimeout, int maxOutstandingPerPartition, Duration revokeGrace,
-                           Map<String, String> properties, int maxDeliveries) {
+                           Map<String, String> properties, int maxDeliveries, String intake) {
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_GROUP_ID = "flowline-workers";
@@ -32,6 +35,7 @@ public record KafkaOptions(String bootstrapServers, String groupId, String group
     public static final long DEFAULT_REVOKE_GRACE_MS = 2000;
     /** As Kafka's share groups ({@code group.share.delivery.count.limit}). */
     public static final int DEFAULT_MAX_DELIVERIES = 5;
+    public static final String DEFAULT_INTAKE = "group";
 
     public KafkaOptions {
         Objects.requireNonNull(bootstrapServers, "kafka.bootstrapServers");
@@ -43,7 +47,20 @@ public record KafkaOptions(String bootstrapServers, String groupId, String group
             throw new ConfigException("kafka.maxOutstandingPerPartition", maxOutstandingPerPartition, "must be >= 1");
         }
         if (maxDeliveries < 0) throw new ConfigException("kafka.maxDeliveries", maxDeliveries, "must be >= 0 (0 = off)");
+        if (!"group".equals(intake) && !"share".equals(intake)) throw new ConfigException("kafka.intake", intake, "must be group or share");
         properties = Map.copyOf(properties);
+    }
+
+    public KafkaOptions(String bootstrapServers, String groupId, String groupProtocol, Duration commitInterval,
+                        Duration pollTimeout, int maxOutstandingPerPartition, Duration revokeGrace, Map<String, String> properties,
+                        int maxDeliveries) {
+        this(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace,
+                properties, maxDeliveries, DEFAULT_INTAKE);
+    }
+
+    /** Whether jobs are read through a share group ({@code kafka.intake=share}). */
+    public boolean shareIntake() {
+        return "share".equals(intake);
     }
 
     public KafkaOptions(String bootstrapServers, String groupId, String groupProtocol, Duration commitInterval,
@@ -55,22 +72,23 @@ public record KafkaOptions(String bootstrapServers, String groupId, String group
     public static KafkaOptions defaults(String bootstrapServers) {
         return new KafkaOptions(bootstrapServers, DEFAULT_GROUP_ID, DEFAULT_GROUP_PROTOCOL,
                 Duration.ofMillis(DEFAULT_COMMIT_INTERVAL_MS), Duration.ofMillis(DEFAULT_POLL_TIMEOUT_MS),
-                DEFAULT_MAX_OUTSTANDING_PER_PARTITION, Duration.ofMillis(DEFAULT_REVOKE_GRACE_MS), Map.of(), DEFAULT_MAX_DELIVERIES);
+                DEFAULT_MAX_OUTSTANDING_PER_PARTITION, Duration.ofMillis(DEFAULT_REVOKE_GRACE_MS), Map.of(), DEFAULT_MAX_DELIVERIES, DEFAULT_INTAKE);
     }
 
-    public KafkaOptions withBootstrapServers(String v) { return new KafkaOptions(v, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries); }
-    public KafkaOptions withCommitInterval(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, v, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries); }
-    public KafkaOptions withGroupId(String v) { return new KafkaOptions(bootstrapServers, v, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries); }
-    public KafkaOptions withGroupProtocol(String v) { return new KafkaOptions(bootstrapServers, groupId, v, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries); }
-    public KafkaOptions withMaxOutstandingPerPartition(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, v, revokeGrace, properties, maxDeliveries); }
-    public KafkaOptions withRevokeGrace(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, v, properties, maxDeliveries); }
-    public KafkaOptions withMaxDeliveries(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, v); }
-    public KafkaOptions withProperties(Map<String, String> v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, v, maxDeliveries); }
+    public KafkaOptions withBootstrapServers(String v) { return new KafkaOptions(v, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries, intake); }
+    public KafkaOptions withCommitInterval(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, v, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries, intake); }
+    public KafkaOptions withGroupId(String v) { return new KafkaOptions(bootstrapServers, v, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries, intake); }
+    public KafkaOptions withGroupProtocol(String v) { return new KafkaOptions(bootstrapServers, groupId, v, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries, intake); }
+    public KafkaOptions withMaxOutstandingPerPartition(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, v, revokeGrace, properties, maxDeliveries, intake); }
+    public KafkaOptions withRevokeGrace(Duration v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, v, properties, maxDeliveries, intake); }
+    public KafkaOptions withMaxDeliveries(int v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, v, intake); }
+    public KafkaOptions withIntake(String v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, properties, maxDeliveries, v); }
+    public KafkaOptions withProperties(Map<String, String> v) { return new KafkaOptions(bootstrapServers, groupId, groupProtocol, commitInterval, pollTimeout, maxOutstandingPerPartition, revokeGrace, v, maxDeliveries, intake); }
 
     @Override
     public String toString() {
         return "KafkaOptions[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", groupProtocol=" + groupProtocol
                 + ", commitInterval=" + commitInterval + ", pollTimeout=" + pollTimeout + ", maxOutstandingPerPartition="
-                 + maxOutstandingPerPartition + ", revokeGrace=" + revokeGrace + ", maxDeliveries=" + maxDeliveries + ", properties=" + Secrets.masked(properties) + "]";
+                 + maxOutstandingPerPartition + ", revokeGrace=" + revokeGrace + ", maxDeliveries=" + maxDeliveries + ", intake=" + intake + ", properties=" + Secrets.masked(properties) + "]";
     }
 }

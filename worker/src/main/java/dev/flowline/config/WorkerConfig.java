@@ -63,6 +63,8 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
                     "On revoke: how long in-flight jobs of the revoked partitions may finish before they are abandoned.")
             .define("kafka.maxDeliveries", INT, KafkaOptions.DEFAULT_MAX_DELIVERIES, atLeast(0),
                     "Crash-loop protection: a job record whose delivery was started this many times without finishing (its workers died) is dead-lettered MAX_DELIVERIES instead of run again. Counts ride in the commit metadata; each job's start waits for the commit that records it. 0 turns this off.")
+            .define("kafka.intake", STRING, KafkaOptions.DEFAULT_INTAKE, oneOf("group", "share"),
+                    "How jobs are read: group (a consumer group; at most one worker per partition, offsets committed in order) or share (a Kafka share group, KIP-932: any number of workers per partition, each record acknowledged on its own after its result or dead letter is acked; needs share groups enabled on the brokers, Kafka 4.2+). With share, a record whose delivery count exceeds kafka.maxDeliveries is dead-lettered MAX_DELIVERIES, and --create-topics sets share.auto.offset.reset=earliest on the group.")
             .define("kafka.properties", MAP, Map.of(),
                     "Any Kafka client property (e.g. security.protocol, sasl.mechanism, sasl.jaas.config, ssl.*), applied to every client. Secret-looking values are never logged.")
 
@@ -179,7 +181,7 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
         KafkaOptions kafka = new KafkaOptions((String) v.get("kafka.bootstrapServers"), (String) v.get("kafka.groupId"),
                 (String) v.get("kafka.groupProtocol"), ms(v, "kafka.commitIntervalMs"), ms(v, "kafka.pollTimeoutMs"),
                 (Integer) v.get("kafka.maxOutstandingPerPartition"), ms(v, "kafka.revokeGraceMs"),
-                (Map<String, String>) v.get("kafka.properties"), (Integer) v.get("kafka.maxDeliveries"));
+                (Map<String, String>) v.get("kafka.properties"), (Integer) v.get("kafka.maxDeliveries"), (String) v.get("kafka.intake"));
         TopicOptions topics = new TopicOptions((String) v.get("topics.prefix"), (String) v.get("topics.jobs"),
                 (String) v.get("topics.results"), (String) v.get("topics.progress"), (String) v.get("topics.telemetry"),
                 (String) v.get("topics.deadLetter"), (String) v.get("topics.control"), (Integer) v.get("topics.partitions"),

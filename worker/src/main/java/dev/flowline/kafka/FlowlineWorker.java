@@ -51,7 +51,9 @@ public final class FlowlineWorker {
     private final WorkerMetrics metrics;
     private final Scheduler scheduler;
     private final OutputPublisher publisher;
-    private final IntakeVerticle intake;
+    private final JobIntake intake;
+    /** The group intake, when {@code kafka.intake=group} (its consumer's metrics are bound); null with share. */
+    private final IntakeVerticle groupIntake;
     private final ResultPublisher results;
     private final ControlVerticle control;
     private final TelemetryVerticle telemetry;
@@ -87,7 +89,7 @@ public final class FlowlineWorker {
         CancelRegistry cancels = CancelRegistry.defaults();
 
         // The scheduler calls back on its device thread; each target hops to its own context.
-        IntakeVerticle[] intakeRef = new IntakeVerticle[1];
+        JobIntake[] intakeRef = new JobIntake[1];
         ResultPublisher[] resultsRef = new ResultPublisher[1];
         SchedulerListener listener = new SchedulerListener() {
             @Override
@@ -137,9 +139,21 @@ public final class FlowlineWorker {
         this.results = new ResultPublisher(topics.resultsTopic(), topics.progressTopic(), workerId,
                 new ResultBuilder(codec, workerId, config.limits().maxResultBytes()), codec, publisher, metrics,
                 config.telemetry().progressInterval().toMillis(), ref -> intakeRef[0].markDone(ref), telemetry, outputs);
-        this.intake = new IntakeVerticle(config.kafka(), topics.jobsTopic(), topics.deadLetterTopic(),
-                KafkaClients.jobsConsumer(config.kafka(), workerId + "-jobs"), scheduler, decoder, publisher, cancels,
-                results, metrics);
+        if (config.kafka().shareIntake()) {
+            // One poll's worth of records is held at a time (explicit acknowledgement): as many as the scheduler admits.
+            var shareProps = KafkaClients.shareConsumer(config.kafka(), workerId + "-jobs", Math.min(config.batching().maxJobsInFlight(), 500));
+            this.groupIntake = null;
+            ShareIntakeVerticle share = new ShareIntakeVerticle(config.kafka(), topics.jobsTopic(), topics.deadLetterTopic(),
+                    () -> new org.apache.kafka.clients.consumer.KafkaShareConsumer<>(shareProps), scheduler, decoder, publisher,
+                    cancels, results, metrics);
+            results.onNotPublished(share::notDone);
+            this.intake = share;
+        } else {
+            this.groupIntake = new IntakeVerticle(config.kafka(), topics.jobsTopic(), topics.deadLetterTopic(),
+                    KafkaClients.jobsConsumer(config.kafka(), workerId + "-jobs"), scheduler, decoder, publisher, cancels,
+                    results, metrics);
+            this.intake = groupIntake;
+        }
         intakeRef[0] = intake;
         resultsRef[0] = results;
         this.control = new ControlVerticle(topics.controlTopic(), KafkaClients.controlConsumer(config.kafka(), workerId + "-control"),
@@ -196,8 +210,11 @@ public final class FlowlineWorker {
             await(w.vertx.deployVerticle(w.control));
             await(w.vertx.deployVerticle(w.intake));
             w.intakeDeployed = true;
-            w.consumerMetrics = new KafkaClientMetrics(w.intake.kafkaConsumer()); // consumer lag and fetch metrics
-            w.consumerMetrics.bindTo(w.prometheus);
+            if (w.groupIntake != null) {
+                // Micrometer 1.15 has no binder for share consumers; the share intake counts its acknowledgements itself.
+                w.consumerMetrics = new KafkaClientMetrics(w.groupIntake.kafkaConsumer()); // consumer lag and fetch metrics
+                w.consumerMetrics.bindTo(w.prometheus);
+            }
             log.info("worker {} consuming {}{}", config.worker().id(), config.topics().jobsTopic(),
                     config.http().enabled() ? ", http on " + config.http().host() + ":" + w.http.port() : "");
             return w;
@@ -212,7 +229,10 @@ public final class FlowlineWorker {
         if (stopped) return "stopping";
         if (!modelsLoaded) return "loading models";
         if (modelCount == 0) return "no models to serve";
-        if (!intake.hasAssignment()) return "no partition of " + config.topics().jobsTopic() + " assigned";
+        if (!intake.hasAssignment()) {
+            return config.kafka().shareIntake() ? "not yet polling share group " + config.kafka().groupId()
+                    : "no partition of " + config.topics().jobsTopic() + " assigned";
+        }
         return outputs.notHealthyReason();
     }
 

@@ -50,7 +50,7 @@ import java.util.stream.Collectors;
  * The class is larger than its neighbours for that reason: records, offsets, pauses and rebalances interact and
  * change together on one thread; the pure parts live in {@link OffsetTracker} and {@link PausePlan}.
  */
-public final class IntakeVerticle extends VerticleBase {
+public final class IntakeVerticle extends VerticleBase implements JobIntake {
     private static final Logger log = LoggerFactory.getLogger(IntakeVerticle.class);
 
     /** Where jobs that never reach the scheduler (cancelled before admission) are completed. */
@@ -317,6 +317,7 @@ public final class IntakeVerticle extends VerticleBase {
     }
 
     /** Called by the scheduler (any thread) when it has room again. */
+    @Override
     public void capacityAvailable() {
         context.runOnContext(v -> {
             if (full) {
@@ -357,6 +358,7 @@ public final class IntakeVerticle extends VerticleBase {
     }
 
     /** A record is done (its result or dead letter was acked). Callable from any thread. */
+    @Override
     public void markDone(RecordRef ref) {
         context.runOnContext(v -> done(ref));
     }
@@ -569,6 +571,7 @@ public final class IntakeVerticle extends VerticleBase {
     }
 
     /** Whether the consumer has partitions of the jobs topic (readiness). Any thread. */
+    @Override
     public boolean hasAssignment() {
         return hasAssignment;
     }
@@ -577,6 +580,7 @@ public final class IntakeVerticle extends VerticleBase {
      * Graceful stop, step 1 (on this context): admit nothing more and pause every partition, still polling so that
      * the member stays in the group while in-flight jobs finish.
      */
+    @Override
     public Future<Void> stopAdmitting() {
         return onContext(() -> {
             stopping = true;
@@ -588,11 +592,13 @@ public final class IntakeVerticle extends VerticleBase {
     }
 
     /** Graceful stop, step 2: commit what is done, then leave the group (the revoke hook commits once more). */
+    @Override
     public Future<Void> commitAndClose() {
         return onContext(() -> commit(true).eventually(() -> closeConsumer()));
     }
 
     /** Abrupt stop: leave the group without committing anything more (a crash, as far as offsets go). */
+    @Override
     public Future<Void> kill() {
         killed = true;
         return onContext(this::closeConsumer);

@@ -90,7 +90,8 @@ public final class JobFactory {
         Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
                 .optAttachment(ticket).optSamplerKey(sampler.config().toString())
-                .optDedupKey(dedupKey(info, label, sampler, req.getSeed())).optPreviewEvery(previewEvery);
+                .optDedupKey(dedupKey(info, label, sampler, req.getSeed())).optPreviewEvery(previewEvery)
+                .optEvaluationsPerSample(sampler.steps() > 0 ? sampler.maxNfe() : 0); // adaptive solvers: unknown
         if (range != null) job.optStepChoice(stepChoice(spec, info, label, range, req.getSeed(), n));
         return new Decoded.Valid(record, job.build(), ticket);
     }

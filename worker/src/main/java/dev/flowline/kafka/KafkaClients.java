@@ -38,6 +38,25 @@ public final class KafkaClients {
         return overlay(p, k);
     }
 
+    /**
+     * The share-group jobs consumer ({@code kafka.intake=share}): explicit acknowledgement, and at most
+     * {@code maxRecords} records acquired per poll ({@code record_limit}: the broker acquires no more than asked, so a
+     * worker never holds locks on records it has no room for). {@code kafka.properties} may override either.
+     */
+    public static Map<String, Object> shareConsumer(KafkaOptions k, String clientId, int maxRecords) {
+        Map<String, Object> p = common(k, clientId);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, k.groupId());
+        p.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        p.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxRecords));
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        Map<String, Object> out = overlay(p, k);
+        out.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG); // a share consumer rejects the consumer-group settings
+        out.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        return out;
+    }
+
     /** The control consumer: no group (it assigns every partition itself) and no commits. */
     public static Map<String, Object> controlConsumer(KafkaOptions k, String clientId) {
         Map<String, Object> p = common(k, clientId);

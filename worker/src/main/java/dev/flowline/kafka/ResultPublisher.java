@@ -45,6 +45,8 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     private final WorkerMetrics metrics;
     private final ProgressThrottle throttle;
     private final Consumer<RecordRef> done;
+    /** Told when a record's result could not be published at all (its record is to be delivered again). */
+    private volatile Consumer<RecordRef> notPublished = ref -> { };
     private final TelemetryVerticle telemetry;
     private final OutputOffloader offloader;
 
@@ -111,6 +113,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
                     } else {
                         log.error("result of job {} ({}) could not be published; its record will be redelivered",
                                 ticket.jobId(), ticket.record(), ar.cause());
+                        notPublished.accept(ticket.record());
                     }
                     if (--pending == 0) {
                         idleWaiters.forEach(Promise::tryComplete);
@@ -150,12 +153,21 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
             } else {
                 log.error("the FAILED result of job {} ({}) was not published either; its record will be redelivered",
                         ticket.jobId(), ticket.record(), ar.cause());
+                notPublished.accept(ticket.record());
             }
             if (--pending == 0) {
                 idleWaiters.forEach(Promise::tryComplete);
                 idleWaiters.clear();
             }
         });
+    }
+
+    /**
+     * Where records go whose result could not be published at all. The group intake needs nothing (the record stays
+     * below the commit and is read again); the share intake releases it, or it would hold the record and its poll.
+     */
+    public void onNotPublished(Consumer<RecordRef> hook) {
+        this.notPublished = hook;
     }
 
     /** Progress of a job that asked for it (device thread); throttled per job, the final one always sent. */

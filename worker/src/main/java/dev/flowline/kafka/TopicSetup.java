@@ -1,14 +1,18 @@
 package dev.flowline.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -41,6 +45,25 @@ public final class TopicSetup {
         }
         Set<String> names = topics.stream().map(NewTopic::name).collect(Collectors.toSet());
         awaitLeaders(admin, names, deadline);
+    }
+
+    /**
+     * Prepares a share group for the worker ({@code kafka.intake=share}): {@code share.auto.offset.reset=earliest}, so
+     * that jobs produced before the first worker joined are read (the share-group default is latest), and, when
+     * {@code maxDeliveries} is between 1 and 9, {@code share.delivery.count.limit=maxDeliveries+1}: the broker then
+     * still delivers a record once more after {@code maxDeliveries} failed deliveries, and the worker dead-letters it
+     * {@code MAX_DELIVERIES} with its bytes instead of the broker archiving it silently (the broker's limit is 2..10).
+     */
+    public static void configureShareGroup(Admin admin, String groupId, int maxDeliveries, Duration timeout)
+            throws InterruptedException, TimeoutException {
+        List<AlterConfigOp> ops = new java.util.ArrayList<>();
+        ops.add(new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET));
+        if (maxDeliveries >= 1 && maxDeliveries <= 9) {
+            ops.add(new AlterConfigOp(new ConfigEntry("share.delivery.count.limit", String.valueOf(Math.max(2, maxDeliveries + 1))),
+                    AlterConfigOp.OpType.SET));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        get(admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, groupId), ops)).all(), deadline);
     }
 
     private static void awaitLeaders(Admin admin, Set<String> names, long deadline) throws InterruptedException, TimeoutException {

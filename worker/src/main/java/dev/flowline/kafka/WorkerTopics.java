@@ -16,7 +16,10 @@ public final class WorkerTopics {
 
     private WorkerTopics() {}
 
-    /** Creates the configured topics (partitions and replication from {@code topics.*}) and waits for their leaders. */
+    /**
+     * Creates the configured topics (partitions and replication from {@code topics.*}) and waits for their leaders; with
+     * {@code kafka.intake=share}, also configures the share group ({@link TopicSetup#configureShareGroup}).
+     */
     public static void create(WorkerConfig cfg) throws Exception {
         var t = cfg.topics();
         List<NewTopic> topics = t.allTopics().stream()
@@ -25,6 +28,10 @@ public final class WorkerTopics {
                 .toList();
         try (Admin admin = Admin.create(KafkaClients.admin(cfg.kafka(), cfg.worker().id() + "-admin"))) {
             TopicSetup.ensureTopics(admin, topics, Duration.ofSeconds(60));
+            if (cfg.kafka().shareIntake()) {
+                TopicSetup.configureShareGroup(admin, cfg.kafka().groupId(), cfg.kafka().maxDeliveries(), Duration.ofSeconds(60));
+                log.info("share group {}: share.auto.offset.reset=earliest", cfg.kafka().groupId());
+            }
         }
         log.info("topics ready: {}", t.allTopics());
     }

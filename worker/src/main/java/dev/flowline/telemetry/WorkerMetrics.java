@@ -145,6 +145,17 @@ public final class WorkerMetrics {
         return registry.find("flowline.records.skipped").counters().stream().mapToDouble(Counter::count).sum();
     }
 
+    /** Share intake: records acknowledged, by type (ACCEPT, REJECT, RELEASE, RENEW; FAILED: the broker refused them). */
+    public void shareAcknowledged(String type, int count) {
+        if (count <= 0) return;
+        Counter.builder("flowline.share.acknowledged").description("Job records acknowledged to the share group, by type")
+                .tag("type", type).register(registry).increment(count);
+    }
+
+    public double shareAcknowledged(String type) {
+        return registry.find("flowline.share.acknowledged").tag("type", type).counters().stream().mapToDouble(Counter::count).sum();
+    }
+
     public void partitionsRemoved(String how, int count) {
         Counter.builder("flowline.partitions.removed").description("Jobs partitions revoked from or lost by this worker")
                 .tag("how", how).register(registry).increment(count);

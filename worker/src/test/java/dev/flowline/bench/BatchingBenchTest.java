@@ -69,4 +69,27 @@ class BatchingBenchTest {
         assertThat(((java.util.Map<?, ?>) first.get("slo_attainment")).keySet()).extracting(Object::toString).contains("continuous", "request", "none");
         assertThat(Path.of((String) first.get("plots"))).isRegularFile();
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void pastCapacityAdaptiveStepCountsKeepTheRangedJobsWithinTheirTargetWhereFixedCountsCannot() throws Exception {
+        // A CPU-like device (a row costs the same batched or not) at 1.2 of its capacity: the fixed counts' queue grows
+        // without bound, the ranged kind's counts shrink until the load fits.
+        var cpuLike = dev.flowline.batching.SimulatedDevice.CostModel.linear(20_000, 1_000_000);
+        SimulatedBatching.Options o = new SimulatedBatching.Options(List.of(0.7), 0.7, 400, 5, SchedulerOptions.defaults(),
+                WorkloadMix.DEFAULT, List.of(dev.flowline.batching.OrderingPolicy.LEAST_SLACK_FIRST));
+        var info = AnalyticGaussianModel.builder().build().info();
+        var json = SimulatedBatching.run(info, cpuLike, "cpu-like", o, null, new PrintStream(OutputStream.nullOutputStream()));
+
+        var adaptive = (java.util.Map<String, Object>) json.get("adaptive_steps");
+        assertThat(adaptive).containsKeys("slo_attainment_adaptive", "slo_attainment_fixed", "load", "steps_chosen");
+        assertThat((Double) adaptive.get("load")).isEqualTo(1.2);
+        assertThat(adaptive.get("ranged_kind")).isEqualTo("rk4-32");
+        assertThat((Double) adaptive.get("slo_attainment_adaptive")).isGreaterThanOrEqualTo(0.95);
+        assertThat((Double) adaptive.get("slo_attainment_fixed")).isLessThan(0.5);
+        // The scheduler chose: fewer steps than the most for at least some jobs, never fewer than the least.
+        var chosen = (java.util.Map<String, Integer>) adaptive.get("steps_chosen");
+        assertThat(chosen.keySet()).allSatisfy(k -> assertThat(Integer.parseInt(k)).isBetween(4, 32));
+        assertThat(chosen.keySet()).anySatisfy(k -> assertThat(Integer.parseInt(k)).isLessThan(32));
+    }
 }

@@ -38,6 +38,7 @@ class WorkerMainTest {
         assertThat(r[0]).isEqualTo("0");
         for (var key : WorkerConfig.DEF.keys()) assertThat(r[1]).contains(key.name()).contains(key.doc()).contains(key.envName());
         assertThat(r[1]).contains("FLOWLINE_KAFKA_GROUP_PROTOCOL").contains("KIP-848");
+        assertThat(r[1]).contains("kafka.intake").contains("FLOWLINE_KAFKA_INTAKE").contains("KIP-932");
     }
 
     @Test

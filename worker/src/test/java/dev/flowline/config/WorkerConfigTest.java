@@ -106,6 +106,20 @@ class WorkerConfigTest {
     }
 
     @Test
+    void kafkaIntakeIsGroupByDefaultShareOnRequestAndNothingElse() {
+        assertThat(WorkerConfig.load(null, Map.of()).kafka().intake()).isEqualTo("group");
+        assertThat(WorkerConfig.load(null, Map.of()).kafka().shareIntake()).isFalse();
+        WorkerConfig share = WorkerConfig.load(null, Map.of("FLOWLINE_KAFKA_INTAKE", "share"));
+        assertThat(share.kafka().shareIntake()).isTrue();
+        assertThat(share.kafka().toString()).contains("intake=share");
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("FLOWLINE_KAFKA_INTAKE", "queue")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("queue")
+                .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("kafka.intake"));
+        assertThatThrownBy(() -> share.kafka().withIntake("shared")).isInstanceOf(ConfigException.class);
+    }
+
+    @Test
     void anUnknownSectionKeyIsAnError(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("w.yaml");
         Files.writeString(f, "limit:\n  maxSamples: 3\n");

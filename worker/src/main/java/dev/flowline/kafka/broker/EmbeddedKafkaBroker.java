@@ -116,6 +116,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("group.consumer.min.heartbeat.interval.ms", "500");
         p.put("group.consumer.session.timeout.ms", "6000");
         p.put("group.consumer.min.session.timeout.ms", "6000");
+        // Share groups (KIP-932): Kafka 4.3.1 enables them by itself (format finalizes share.version=1 with the default
+        // metadata version; group.coordinator.rebalance.protocols needs no "share"). Faster membership for tests and
+        // demos, as for consumer groups above, and a lower floor on the record lock so tests can exercise renewals.
+        p.put("group.share.heartbeat.interval.ms", "500");
+        p.put("group.share.min.heartbeat.interval.ms", "500");
+        p.put("group.share.session.timeout.ms", "6000");
+        p.put("group.share.min.session.timeout.ms", "6000");
+        p.put("group.share.min.record.lock.duration.ms", "1000");
         p.put("auto.create.topics.enable", String.valueOf(options.autoCreateTopics()));
         p.put("log.flush.interval.messages", "9223372036854775807");
         p.putAll(options.extraProperties());
