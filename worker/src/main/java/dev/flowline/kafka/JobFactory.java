@@ -84,6 +84,8 @@ public final class JobFactory {
         // a latent model's output is the decoded sample: its shape and range, not the latent's
         int[] outShape = decoder.map(PipelineStage::outputShape).orElse(info.sampleShape());
         ModelInfo.ValueRange valueRange = decoder.map(PipelineStage::valueRange).orElse(info.valueRange());
+        int previewEvery = req.getPreviewEvery() == null ? 0 : req.getPreviewEvery();
+        OutputEncoder.ImageGeometry preview = previewEvery == 0 ? null : previewGeometry(previewEvery, req.getProgress(), info);
 
         SamplerSpec spec = req.getSampler();
         StepRange range = StepRange.of(spec, info, limits.maxSteps());
@@ -95,10 +97,11 @@ public final class JobFactory {
         Sampler sampler = sampler(spec, info, label, range == null ? null : range.max());
         List<SampleState> samples = samples(sampler, info, req.getSeed(), n, label);
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), outShape, image,
-                valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler));
+                valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler), preview);
         Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
                 .optAttachment(ticket).optSamplerKey(sampler.config().toString())
+                .optDedupKey(dedupKey(info, label, sampler, req.getSeed())).optPreviewEvery(previewEvery)
                 .optEvaluationsPerSample(sampler.steps() > 0 ? sampler.maxNfe() : 0); // adaptive solvers: unknown
         if (range != null) job.optStepChoice(stepChoice(spec, info, label, range, req.getSeed(), n));
         return new Decoded.Valid(record, job.build(), ticket);
@@ -130,6 +133,17 @@ public final class JobFactory {
         };
         return new StepChoice(range.min(), range.max(), steps -> at.apply(steps).maxNfe(),
                 steps -> samples(at.apply(steps), info, seed, n, label));
+    }
+
+    /**
+     * Everything a sample's bytes depend on besides its index: the model (name and version, which also fix its learned
+     * solvers and named grids), the class label, the whole sampler configuration (solver, grid, steps, guidance scale
+     * and interval, stochasticity, solver parameters; records print every field) and the seed. Jobs with equal keys
+     * share their in-flight samples of equal index; the output format, priority and deadline do not matter.
+     */
+    static String dedupKey(ModelInfo info, int label, Sampler sampler, long seed) {
+        return info.name() + "@" + info.version() + "|label=" + label + "|" + sampler.config() + "|" + sampler.solverName()
+                + "|seed=" + seed;
     }
 
     private static int label(Conditioning c, ModelInfo info) throws InvalidJobException {
@@ -244,6 +258,22 @@ public final class JobFactory {
         return OutputEncoder.imageGeometry(decoder.outputShape()).orElseThrow(() -> InvalidJobException.field("outputFormat",
                 "the decoder of model '" + info.name() + "' does not produce images (shape "
                         + java.util.Arrays.toString(decoder.outputShape()) + "); ask for RAW_FLOAT32"));
+    }
+
+    /**
+     * Previews ride on progress events and are images: a job asking for them must ask for progress and its model must
+     * produce images (whatever the output format). Rejected rather than ignored, so a client learns why none come.
+     */
+    private static OutputEncoder.ImageGeometry previewGeometry(int every, boolean progress, ModelInfo info) throws InvalidJobException {
+        if (every < 0) throw InvalidJobException.field("previewEvery", "must be >= 1 (or absent for none), got " + every);
+        if (!progress) throw InvalidJobException.field("previewEvery", "previews ride on progress events: set progress to true");
+        if (info.image().isPresent()) {
+            ModelInfo.ImageLayout l = info.image().get();
+            return new OutputEncoder.ImageGeometry(l.channels(), l.height(), l.width());
+        }
+        return OutputEncoder.imageGeometry(info.sampleShape()).orElseThrow(() -> InvalidJobException.field("previewEvery",
+                "model '" + info.name() + "' does not produce images (shape " + java.util.Arrays.toString(info.sampleShape())
+                        + "), so it has no previews"));
     }
 
     /** InvalidSamplerException messages start with "field: "; the field is prefixed again by InvalidJobException. */
