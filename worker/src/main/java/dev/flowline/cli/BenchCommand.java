@@ -148,6 +148,7 @@ public final class BenchCommand implements Callable<Integer> {
                     json.put("policy", policy.name());
                     json.put("simulated", simulated);
                     json.put("adaptive_steps", simulated.get("adaptive_steps"));
+                    json.put("dedup", simulated.get("dedup"));
                     json.put("machine", m.machine());
                     output.write(json, List.of(Path.of((String) simulated.get("plots"))), simulatedSummary(simulated));
                     return 0;
@@ -168,6 +169,8 @@ public final class BenchCommand implements Callable<Integer> {
                 plots.add(Path.of((String) simulated.get("plots")));
                 Map<String, Object> json = report.toJson(m.machine(), simulated);
                 json.put("adaptive_steps", simulated.get("adaptive_steps")); // simulated: exact at a load past capacity
+                json.put("dedup", simulated.get("dedup")); // simulated: rows counted exactly, bytes compared
+                json.put("preview_overhead_ratio", report.previewOverheadRatio());
                 String summary = report.summary() + simulatedSummary(simulated);
                 if (runs.size() > 1) {
                     Map<String, Object> repeats = BatchingRepeats.json(runs, simulated);
