@@ -118,7 +118,12 @@ public final class BatchingBench {
                 again.rowsPerSecond(), previewRatio);
 
         boolean guidance = model.info().supportsGuidance();
-        double rate = o.loadFraction() * closed.rowsPerSecond() / o.mix().meanRowsPerJob(guidance);
+        // Capacity from both runs without previews: one short window can be cut by a pause (JIT, GC, a busy machine).
+        double capacity = Math.max(closed.rowsPerSecond(), again.rowsPerSecond());
+        if (!(capacity > 0)) {
+            throw new IllegalStateException("the closed loop finished no model call in " + o.seconds() + " s; use a longer --seconds");
+        }
+        double rate = o.loadFraction() * capacity / o.mix().meanRowsPerJob(guidance);
         double traceSeconds = Math.clamp(o.minTraceJobs() / rate, o.seconds(), 10 * o.seconds());
         ArrivalTrace trace = ArrivalTrace.poisson(o.seed(), rate, traceSeconds, o.mix(), model.info().numClasses());
         log.printf("open loop: %d jobs at %.1f jobs/s (%.0f%% of capacity, %.1f rows/job) over %.1f s%n", trace.size(),
