@@ -2,7 +2,9 @@ package dev.flowline.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.flowline.avro.GenerationRequest;
 import dev.flowline.avro.GenerationResult;
+import dev.flowline.avro.ProgressEvent;
 import dev.flowline.avro.JobStatus;
 import dev.flowline.avro.SampleOutput;
 import dev.flowline.demo.report.ContactSheet;
@@ -80,11 +82,16 @@ final class EmbeddedCommand implements Callable<Integer> {
 
             Map<String, Received> received = new LinkedHashMap<>();
             Map<String, Long> submittedAt = new HashMap<>();
+            GenerationRequest previewJob = Showcase.previewJob(MODEL, info.classNames(), guidance);
+            PreviewStrip strip = new PreviewStrip(previewJob.getJobId());
             long start;
             ClusterOptions cluster = ClusterOptions.of(stack.bootstrapServers(), stack.config.topics().prefix());
-            try (FlowlineClient client = new FlowlineClient(cluster.clientProperties(stack.bootstrapServers()), cluster.topics(), false)) {
+            Map<String, Object> props = cluster.clientProperties(stack.bootstrapServers());
+            try (FlowlineClient client = new FlowlineClient(props, cluster.topics(), false);
+                 var progress = client.progressConsumer(props, true)) {
                 client.awaitResultsAssignment(Duration.ofSeconds(30));
                 start = System.nanoTime();
+                client.submit(previewJob); // first, so that its previews come while the rest queue
                 for (Showcase.ShowJob j : jobs) {
                     submittedAt.put(j.request().getJobId(), System.nanoTime());
                     client.submit(j.request());
@@ -92,8 +99,14 @@ final class EmbeddedCommand implements Callable<Integer> {
                 client.flush();
                 ProgressBar bar = new ProgressBar(jobs.size());
                 long until = start + Duration.ofSeconds(timeoutSeconds).toNanos();
-                while (received.size() < jobs.size() && System.nanoTime() < until) {
+                long previewGrace = Long.MAX_VALUE; // previews are best effort: wait for the last ones a few seconds at most
+                while ((received.size() < jobs.size() || !strip.complete()) && System.nanoTime() < Math.min(until, previewGrace)) {
+                    if (received.size() >= jobs.size() && strip.hasResult() && previewGrace == Long.MAX_VALUE) {
+                        previewGrace = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                    }
+                    client.pollProgress(progress, Duration.ofMillis(20), strip::add, bad -> System.err.println("undecodable progress event " + bad));
                     client.pollResults(Duration.ofMillis(200), r -> {
+                        if (r.getJobId().equals(previewJob.getJobId())) strip.finish(r);
                         Long sent = submittedAt.get(r.getJobId());
                         if (sent != null && !received.containsKey(r.getJobId())) {
                             received.put(r.getJobId(), new Received(r, (System.nanoTime() - sent) / 1e6));
@@ -104,12 +117,12 @@ final class EmbeddedCommand implements Callable<Integer> {
                 bar.done();
             }
             double wallSeconds = (System.nanoTime() - start) / 1e9;
-            return report(info, columns, jobs, received, wallSeconds, fetcher);
+            return report(info, columns, jobs, received, wallSeconds, fetcher, strip);
         }
     }
 
     private int report(ModelInfo info, List<Showcase.Column> columns, List<Showcase.ShowJob> jobs, Map<String, Received> received,
-                       double wallSeconds, OutputFetcher fetcher) throws Exception {
+                       double wallSeconds, OutputFetcher fetcher, PreviewStrip strip) throws Exception {
         List<String> classNames = info.classNames();
         double guidance = Math.max(1.0, info.defaultSampler().guidanceScale());
         ContactSheet sheet = new ContactSheet(classNames, Showcase.columnLabels(guidance, columns), 3);
@@ -158,9 +171,14 @@ final class EmbeddedCommand implements Callable<Integer> {
         summary.put("wall_s", round(wallSeconds));
         summary.put("output_store", outputStore.name());
         summary.put("outputs_by_reference", byReference);
+        summary.put("preview_events", strip.previews());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), summary);
         Path page = out.resolve("index.html");
-        HtmlReport.write(page, "Flowline quick start: " + info.name(), sheetFile.getFileName().toString(), summary, rows);
+        HtmlReport.write(page, "Flowline quick start: " + info.name(), sheetFile.getFileName().toString(), summary, rows,
+                "Job " + strip.jobId() + " (" + info.classNames().getLast() + ", midpoint, " + Showcase.PREVIEW_JOB_STEPS
+                        + " steps) asked for a preview every " + Showcase.PREVIEW_EVERY + " steps: each is the estimate of the final "
+                        + "sample x + (1 - t) v from that step's velocity, sent on the progress topic while the job ran.",
+                strip.frames(fetcher));
 
         boolean allSucceeded = byStatus.size() == 1 && byStatus.getOrDefault(JobStatus.SUCCEEDED.name(), 0) == jobs.size();
         System.out.printf("%d jobs, %s; %d samples in %.1f s (%.1f samples/s); latency p50 %.0f ms, p99 %.0f ms; mean batch %.1f rows%n",
@@ -171,6 +189,53 @@ final class EmbeddedCommand implements Callable<Integer> {
         System.out.println("report:        " + page.toAbsolutePath());
         System.out.println("summary:       " + out.resolve("summary.json").toAbsolutePath());
         return allSucceeded ? 0 : 1;
+    }
+
+    /** The live-preview job's previews as they arrive (by step), then its final sample. */
+    static final class PreviewStrip {
+        private final String jobId;
+        private final java.util.TreeMap<Integer, ProgressEvent> byStep = new java.util.TreeMap<>();
+        private GenerationResult result;
+
+        PreviewStrip(String jobId) {
+            this.jobId = jobId;
+        }
+
+        String jobId() {
+            return jobId;
+        }
+
+        void add(ProgressEvent e) {
+            if (e.getJobId().equals(jobId) && e.getPreview() != null) byStep.put(e.getStep(), e);
+        }
+
+        void finish(GenerationResult r) {
+            result = r;
+        }
+
+        boolean hasResult() {
+            return result != null;
+        }
+
+        /** The result is in, and so is a preview for every multiple of the interval before the last step. */
+        boolean complete() {
+            return result != null && byStep.size() >= Showcase.PREVIEW_JOB_STEPS / Showcase.PREVIEW_EVERY - 1;
+        }
+
+        int previews() {
+            return byStep.size();
+        }
+
+        List<HtmlReport.PreviewFrame> frames(OutputFetcher fetcher) throws java.io.IOException {
+            List<HtmlReport.PreviewFrame> frames = new ArrayList<>();
+            byStep.forEach((step, e) -> frames.add(new HtmlReport.PreviewFrame(String.format("step %d, t = %.2f", step,
+                    e.getPreview().getT()), ResultFiles.bytes(e.getPreview().getPng()))));
+            if (result != null && result.getStatus() == JobStatus.SUCCEEDED && !result.getOutputs().isEmpty()) {
+                SampleOutput o = result.getOutputs().getFirst();
+                frames.add(new HtmlReport.PreviewFrame("final", fetcher == null ? ResultFiles.bytes(o.getData()) : fetcher.bytes(o)));
+            }
+            return frames;
+        }
     }
 
     private static double round(double v) {

@@ -133,6 +133,35 @@ public final class FlowlineClient implements AutoCloseable {
         producer.flush();
     }
 
+    /**
+     * A consumer of the progress topic in a private group (from the start or from now), for {@code watch --previews};
+     * the caller polls and closes it.
+     */
+    public KafkaConsumer<String, byte[]> progressConsumer(Map<String, Object> clientProperties, boolean fromBeginning) {
+        Map<String, Object> c = new HashMap<>(clientProperties);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "flowline-demo-progress-" + UUID.randomUUID());
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(topics.progressTopic()));
+        return consumer;
+    }
+
+    /** Decodes the progress events of one poll of {@code consumer}; undecodable records are reported, not thrown. */
+    public int pollProgress(KafkaConsumer<String, byte[]> consumer, Duration timeout,
+                            Consumer<dev.flowline.avro.ProgressEvent> onEvent, Consumer<String> onBadRecord) {
+        int n = 0;
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
+            try {
+                onEvent.accept(codec.decode(r.value(), dev.flowline.avro.ProgressEvent.class));
+                n++;
+            } catch (MessageDecodeException e) {
+                onBadRecord.accept(r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+            }
+        }
+        return n;
+    }
+
     /** Polls once; decodes each result and hands it over. Undecodable records are reported, not thrown. */
     public int pollResults(Duration timeout, Consumer<GenerationResult> onResult, Consumer<String> onBadRecord) {
         int n = 0;

@@ -80,6 +80,29 @@ final class Showcase {
         return jobs;
     }
 
+    /** Steps and preview interval of the quick start's live-preview job. */
+    static final int PREVIEW_JOB_STEPS = 16;
+    static final int PREVIEW_EVERY = 2;
+
+    /**
+     * The quick start's live-preview job: one sample of the last class, midpoint over 16 steps, a preview every 2
+     * steps on the progress topic; shown as a strip in the HTML report, not on the contact sheet.
+     */
+    static GenerationRequest previewJob(String model, List<String> classNames, double guidance) {
+        int c = classNames.size() - 1;
+        return GenerationRequest.newBuilder()
+                .setJobId("showcase-previews")
+                .setModel(model)
+                .setNumSamples(1)
+                .setConditioning(Conditioning.newBuilder().setClassLabel(c).build())
+                .setSampler(SamplerSpec.newBuilder().setSolver("midpoint").setSteps(PREVIEW_JOB_STEPS).setGuidanceScale(guidance).build())
+                .setSeed(1000L + c)
+                .setProgress(true)
+                .setPreviewEvery(PREVIEW_EVERY)
+                .setMetadata(Map.of("class", classNames.get(c), "column", "live previews"))
+                .build();
+    }
+
     static List<String> columnLabels(double guidance, List<Column> columns) {
         return columns.stream().map(c -> String.format(c.label(), trim(Double.isNaN(c.guidance()) ? guidance : c.guidance()))).toList();
     }

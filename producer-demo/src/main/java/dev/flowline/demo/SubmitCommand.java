@@ -63,6 +63,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Ask for progress events.")
     boolean progress;
 
+    @Option(names = "--preview-every", paramLabel = "K", description = "With --progress: a preview image every K steps (see watch --previews).")
+    Integer previewEvery;
+
     @Option(names = "--count", defaultValue = "1", description = "Number of jobs to submit from the flags (default: ${DEFAULT-VALUE}).")
     int count;
 
@@ -107,7 +110,8 @@ final class SubmitCommand implements Callable<Integer> {
                     .setSeed(base + i)
                     .setPriority(priority)
                     .setOutputFormat(raw ? OutputFormat.RAW_FLOAT32 : OutputFormat.PNG)
-                    .setProgress(progress);
+                    .setProgress(progress)
+                    .setPreviewEvery(previewEvery);
             if (classLabel != null) b.setConditioning(Conditioning.newBuilder().setClassLabel(classLabel).build());
             if (deadlineMs != null) b.setDeadline(Instant.now().plusMillis(deadlineMs));
             jobs.add(b.build());

@@ -22,6 +22,10 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "results", description = "Directory for the outputs (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--previews", paramLabel = "DIR", description = "Also follow the progress topic and write the preview images "
+            + "of jobs submitted with previewEvery to DIR as <jobId>-preview-s<step>-i<sample>.png.")
+    Path previews;
+
     @Option(names = "--from-beginning", description = "Read the results topic from its start instead of from now.")
     boolean fromBeginning;
 
@@ -66,8 +70,10 @@ final class WatchCommand implements Callable<Integer> {
         cluster.requireReachable(cluster.bootstrap());
         AtomicInteger seen = new AtomicInteger();
         long lastResult = System.nanoTime();
-        try (FlowlineClient client = new FlowlineClient(cluster.clientProperties(cluster.bootstrap()), cluster.topics(), fromBeginning)) {
+        try (FlowlineClient client = new FlowlineClient(cluster.clientProperties(cluster.bootstrap()), cluster.topics(), fromBeginning);
+             var progress = previews == null ? null : client.progressConsumer(cluster.clientProperties(cluster.bootstrap()), fromBeginning)) {
             while (maxJobs == null || seen.get() < maxJobs) {
+                if (progress != null) pollPreviews(client, progress);
                 int n = client.pollResults(Duration.ofMillis(500), r -> {
                     try {
                         ResultFiles.write(out, r, this::sample);
@@ -80,7 +86,35 @@ final class WatchCommand implements Callable<Integer> {
                 if (n > 0) lastResult = System.nanoTime();
                 else if (idleTimeoutSeconds != null && System.nanoTime() - lastResult > idleTimeoutSeconds * 1_000_000_000L) break;
             }
+            if (progress != null) drainPreviews(client, progress);
         }
         return 0;
+    }
+
+    /**
+     * Before exiting: the previews already on the progress topic (those of the jobs just reported come before their
+     * results, but the progress consumer may still be joining or behind), bounded to 10 s.
+     */
+    private void drainPreviews(FlowlineClient client, org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> progress) {
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < until) {
+            pollPreviews(client, progress);
+            var assigned = progress.assignment();
+            if (assigned.isEmpty()) continue;
+            var end = progress.endOffsets(assigned);
+            if (assigned.stream().allMatch(tp -> progress.position(tp) >= end.get(tp))) return;
+        }
+    }
+
+    /** Previews are written as they come; a result's line does not wait for them (they are best effort). */
+    private void pollPreviews(FlowlineClient client, org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> progress) {
+        client.pollProgress(progress, Duration.ofMillis(50), e -> {
+            try {
+                java.nio.file.Path f = PreviewFiles.write(previews, e);
+                if (f != null) System.err.println("preview " + f); // stdout stays one line per result
+            } catch (java.io.IOException ex) {
+                System.err.println("cannot write the preview of " + e.getJobId() + ": " + ex.getMessage());
+            }
+        }, bad -> System.err.println("undecodable progress event " + bad));
     }
 }

@@ -12,7 +12,15 @@ package dev.flowline.batching;
  * @param copyNanos   time stacking inputs and scattering outputs
  * @param queuedJobs  jobs waiting for admission to the active set after the call
  * @param activeSamples samples active after the call
+ * @param dedupedRows model rows saved since the previous call by identical-sample deduplication: this call's rows
+ *                    times the other jobs sharing them, plus the rows already taken by samples that got new followers
  */
 public record BatchRecord(String groupKey, int rows, int samples, int jobs, long modelNanos, long waitNanos,
-                          long copyNanos, int queuedJobs, int activeSamples) {
+                          long copyNanos, int queuedJobs, int activeSamples, long dedupedRows) {
+
+    /** A call whose samples nobody shared. */
+    public BatchRecord(String groupKey, int rows, int samples, int jobs, long modelNanos, long waitNanos, long copyNanos,
+                       int queuedJobs, int activeSamples) {
+        this(groupKey, rows, samples, jobs, modelNanos, waitNanos, copyNanos, queuedJobs, activeSamples, 0);
+    }
 }

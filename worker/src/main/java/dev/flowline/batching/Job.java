@@ -10,7 +10,8 @@ import java.util.Objects;
  * A job as the scheduler sees it: N sample states of one model. Built at the Kafka edge from a validated request.
  * Required: jobId, model, samples. Optional: priority (0), deadline (none), progress (off), attachment (caller data
  * handed back untouched in the outcome, e.g. the Kafka record's partition and offset), samplerKey (none: see
- * {@link Builder#optSamplerKey}).
+ * {@link Builder#optSamplerKey}), dedupKey (none: see {@link Builder#optDedupKey}), previewEvery (0: see
+ * {@link Builder#optPreviewEvery}).
  */
 public final class Job {
     private final String jobId;
@@ -21,6 +22,8 @@ public final class Job {
     private final boolean progress;
     private final Object attachment;
     private final String samplerKey;
+    private final String dedupKey;
+    private final int previewEvery;
     private final StepChoice stepChoice;
     private final int chosenSteps;
     private final int evaluationsPerSample;
@@ -34,6 +37,8 @@ public final class Job {
         this.progress = b.progress;
         this.attachment = b.attachment;
         this.samplerKey = b.samplerKey;
+        this.dedupKey = b.dedupKey;
+        this.previewEvery = b.previewEvery;
         this.stepChoice = b.stepChoice;
         this.chosenSteps = b.chosenSteps;
         this.evaluationsPerSample = b.evaluationsPerSample;
@@ -53,6 +58,10 @@ public final class Job {
     public Object attachment() { return attachment; }
     /** Null when not given. */
     public String samplerKey() { return samplerKey; }
+    /** Null when not given: the job's samples are never shared. */
+    public String dedupKey() { return dedupKey; }
+    /** 0 when off. */
+    public int previewEvery() { return previewEvery; }
     /** Null when the job runs a fixed step count. */
     public StepChoice stepChoice() { return stepChoice; }
     /** The step count the scheduler chose from {@link #stepChoice()} at admission; 0 when none was chosen. */
@@ -65,8 +74,10 @@ public final class Job {
         if (stepChoice == null) throw new IllegalStateException("job " + jobId + " has no step range");
         Builder b = new Builder().setJobId(jobId).setModel(model).setSamples(stepChoice.samplesFor().apply(steps))
                 .optPriority(priority).optDeadline(deadline).optProgress(progress).optAttachment(attachment)
-                .optSamplerKey(samplerKey).optStepChoice(stepChoice)
-                .optEvaluationsPerSample(stepChoice.evaluationsFor().applyAsInt(steps));
+                .optSamplerKey(samplerKey).optStepChoice(stepChoice).optPreviewEvery(previewEvery)
+                .optEvaluationsPerSample(stepChoice.evaluationsFor().applyAsInt(steps))
+                // the key was made for the range's largest count: only jobs that run the same count share samples
+                .optDedupKey(dedupKey == null ? null : dedupKey + "|chosenSteps=" + steps);
         b.chosenSteps = steps;
         return b.build();
     }
@@ -85,6 +96,8 @@ public final class Job {
         private boolean progress;
         private Object attachment;
         private String samplerKey;
+        private String dedupKey;
+        private int previewEvery;
         private StepChoice stepChoice;
         private int chosenSteps;
         private int evaluationsPerSample;
@@ -105,6 +118,20 @@ public final class Job {
         public Builder optSamplerKey(String samplerKey) { this.samplerKey = samplerKey; return this; }
 
         /**
+         * What makes sample i of this job identical to sample i of another job with the same key: everything its bytes
+         * depend on (model, conditioning, guidance, sampler with its parameters, seed). While such a sample is in flight,
+         * the scheduler computes it once for both jobs (unless {@code batching.dedup} is off). A key that leaves out
+         * something the bytes depend on would hand one job another's samples.
+         */
+        public Builder optDedupKey(String dedupKey) { this.dedupKey = dedupKey; return this; }
+
+        /**
+         * With progress on: every this many steps of sample 0, a preview of its current estimate of the final sample
+         * ({@link SchedulerListener#onPreview}); 0 (the default) for none.
+         */
+        public Builder optPreviewEvery(int previewEvery) { this.previewEvery = previewEvery; return this; }
+
+        /**
          * A step range instead of a fixed count: the scheduler picks the count at admission (see {@link StepChoice});
          * {@code samples} are then the samples at {@code max}, what runs when the scheduler has no reason to pick less.
          */
@@ -121,6 +148,7 @@ public final class Job {
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(samples, "samples");
             if (samples.isEmpty()) throw new IllegalArgumentException("job " + jobId + " has no samples");
+            if (previewEvery < 0) throw new IllegalArgumentException("job " + jobId + ": previewEvery must be >= 0, got " + previewEvery);
             return new Job(this);
         }
     }

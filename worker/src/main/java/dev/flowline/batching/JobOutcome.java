@@ -14,15 +14,16 @@ import java.util.List;
  * @param meanBatchRows mean rows of those calls
  * @param maxBatchRows  largest of those calls
  * @param decodeCalls   decoder calls the job's latents rode in (latent models; 0 otherwise)
+ * @param dedupedSamples samples of this job computed once for it and an identical in-flight sample of another job
  */
 public record JobOutcome(Job job, JobStatus status, String errorCode, String errorMessage, List<float[]> samples,
                          long queuedNanos, long samplingNanos, int nfe, int modelCalls, double meanBatchRows,
-                         int maxBatchRows, int decodeCalls) {
+                         int maxBatchRows, int decodeCalls, int dedupedSamples) {
 
-    /** The outcome of a job with no decode calls (a pixel model's, or one that never got that far). */
+    /** An outcome without decode calls or deduplicated samples. */
     public JobOutcome(Job job, JobStatus status, String errorCode, String errorMessage, List<float[]> samples,
                       long queuedNanos, long samplingNanos, int nfe, int modelCalls, double meanBatchRows, int maxBatchRows) {
         this(job, status, errorCode, errorMessage, samples, queuedNanos, samplingNanos, nfe, modelCalls, meanBatchRows,
-                maxBatchRows, 0);
+                maxBatchRows, 0, 0);
     }
 }

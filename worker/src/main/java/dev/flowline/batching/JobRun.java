@@ -52,6 +52,10 @@ final class JobRun {
     /** Scratch: the job's effective priority in that pass. */
     long effectivePriority;
     long rankedInPass = -1;
+    /** Samples that joined an identical in-flight sample of another job instead of taking model rows. */
+    int dedupedSamples;
+    /** Steps of sample 0 at the last preview sent (previews go out at multiples of previewEvery). */
+    int lastPreviewStep;
 
     JobRun(Job job, VelocityModel model, String groupKey, long seq, long admittedNanos, long deadlineNanos) {
         this.job = job;
@@ -152,7 +156,7 @@ final class JobRun {
         long sampling = started() ? endNanos - firstCallNanos : 0;
         double meanRows = modelCalls == 0 ? 0 : (double) rowsInCalls / modelCalls;
         return new JobOutcome(job, status, errorCode, errorMessage, results, Math.max(0, queued), Math.max(0, sampling),
-                nfe, modelCalls, meanRows, maxCallRows, decodeCalls);
+                nfe, modelCalls, meanRows, maxCallRows, decodeCalls, dedupedSamples);
     }
 
     @Override

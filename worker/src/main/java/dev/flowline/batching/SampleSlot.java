@@ -6,7 +6,18 @@ import dev.flowline.sampling.SampleState;
 final class SampleSlot {
     final JobRun run;
     final int index;
-    final SampleState state;
+    /** The sample's state; a follower's is its driver's (the shared computation), see {@link SampleSharing}. */
+    SampleState state;
+    /** Identical-sample key (null: never shared), see {@link Job#dedupKey()}. */
+    final String dedupKey;
+    /** For a follower: the slot whose computation it shares; null for a slot that takes its own model rows. */
+    SampleSlot driver;
+    /** For a driver: the slots sharing its computation (ended ones are skipped lazily); null when none. */
+    java.util.ArrayList<SampleSlot> followers;
+    /** Model rows this slot's computation has taken so far (a follower that takes over inherits the count). */
+    long rowsDone;
+    /** For a driver whose job ended while followers remained: the follower that took the computation over. */
+    SampleSlot successor;
     /** Rows of the pending evaluation (1 or 2), cached from {@link SampleState#rowsNeeded()} after each step. */
     int rows;
     /** When the pending evaluation became ready: activation, or the end of the sample's last model call. */
@@ -30,6 +41,7 @@ final class SampleSlot {
         this.run = run;
         this.index = index;
         this.state = state;
+        this.dedupKey = run.job.dedupKey() == null ? null : run.job.dedupKey() + "#" + index;
     }
 
     @Override

@@ -41,6 +41,7 @@ final class SchedulerCore {
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final BatchFormer former;
     private final CapacityGate capacity;
+    private final SampleSharing sharing;
     private List<SchedulerEvent> events = new ArrayList<>();
     private boolean admitting = true;
     private int activeJobs;
@@ -70,6 +71,7 @@ final class SchedulerCore {
         this.queue = new AdmissionQueue(agingNanos, deadlineAware);
         this.former = new BatchFormer(options.policy(), agingNanos);
         this.capacity = new CapacityGate(options.maxJobsInFlight(), options.resumeBelowJobs());
+        this.sharing = new SampleSharing(options.dedup());
     }
 
     /** Admits the job (into the queue) or says why not. {@code model} is null when the provider knows no such model. */
@@ -231,13 +233,19 @@ final class SchedulerCore {
         Group group = groups.get(plan.groupKey);
         if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos);
         List<JobRun> advanced = new ArrayList<>();
+        long dedupedRows = sharing.takeSubscribedRows();
         for (int i = 0; i < plan.members.length; i++) {
-            SampleSlot s = plan.members[i];
+            SampleSlot s = SampleSharing.live(plan.members[i]); // the member, or the follower its computation passed to
+            if (s == null) continue; // cancelled, expired, failed or abandoned meanwhile, and nobody shares it
             JobRun run = s.run;
-            if (run.phase != JobRun.Phase.ACTIVE || s.done) continue; // cancelled, expired, failed or abandoned meanwhile
-            if (run.lastBatchSeq != plan.seq && run.job.progress()) advanced.add(run);
-            run.countCall(plan.seq, plan.rows, result.callStartNanos);
+            if (run.phase != JobRun.Phase.ACTIVE) continue;
+            List<SampleSlot> followers = SampleSharing.liveFollowers(s);
+            s.rowsDone += plan.rowsOf(i);
+            dedupedRows += (long) plan.rowsOf(i) * followers.size();
+            rode(run, plan, result, advanced);
+            for (SampleSlot f : followers) rode(f.run, plan, result, advanced);
             if (result.memberFailed(i)) {
+                for (SampleSlot f : followers) if (f.run.phase == JobRun.Phase.ACTIVE) end(f.run, JobStatus.FAILED, result.errorCode(i), result.errorMessage(i), now);
                 end(run, JobStatus.FAILED, result.errorCode(i), result.errorMessage(i), now);
                 continue;
             }
@@ -246,9 +254,12 @@ final class SchedulerCore {
             s.readyOrder = nextReadyOrder++;
             int rows = nextRows(s);
             if (rows == 0) {
+                for (SampleSlot f : followers) if (!f.done) finishSlot(f, now);
                 finishSlot(s, now);
             } else if (rows < 0 || rows > 2) {
-                end(run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, "sample " + s.index + " is in an invalid state", now);
+                String why = "sample " + s.index + " is in an invalid state";
+                for (SampleSlot f : followers) if (f.run.phase == JobRun.Phase.ACTIVE) end(f.run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, why, now);
+                end(run, JobStatus.FAILED, BatchResult.SAMPLER_ERROR, why, now);
             } else {
                 s.rows = rows;
             }
@@ -260,9 +271,18 @@ final class SchedulerCore {
             } catch (RuntimeException e) { // progress is best effort; the job's outcome is what counts
                 continue;
             }
+            SchedulerEvent.Preview preview = Previews.due(run);
+            if (preview != null) events.add(preview);
         }
         events.add(new SchedulerEvent.Batch(new BatchRecord(plan.groupKey, plan.rows, plan.members.length, plan.jobs,
-                result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples)));
+                result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples, dedupedRows)));
+    }
+
+    /** Books a call for a job whose sample (its own or one it shares) rode in it; notes jobs owed a progress event. */
+    private static void rode(JobRun run, BatchPlan plan, BatchResult result, List<JobRun> advanced) {
+        if (run.phase != JobRun.Phase.ACTIVE) return;
+        if (run.lastBatchSeq != plan.seq && run.job.progress()) advanced.add(run);
+        run.countCall(plan.seq, plan.rows, result.callStartNanos);
     }
 
     /** Books a finished decode call: members that decoded are done; a job succeeds when all its samples are. */
@@ -454,7 +474,15 @@ final class SchedulerCore {
             s.readySinceNanos = now;
             s.readyOrder = nextReadyOrder++;
             if (s.rows == 0) finishSlot(s, now);
-            else group.slots.add(s);
+            else {
+                SampleSlot joins = sharing.subscribe(s); // a follower takes no rows: its driver's carry it
+                if (joins == s) group.slots.add(s);
+                else if (joins != null) { // s leads instead of the slot it displaced
+                    int at = group.slots.indexOf(joins);
+                    if (at >= 0) group.slots.set(at, s);
+                    else group.slots.add(s);
+                }
+            }
         }
     }
 
@@ -473,6 +501,7 @@ final class SchedulerCore {
             return;
         }
         s.done = true;
+        sharing.release(s);
         activeSamples--;
         slotsDirty = true;
         if (--s.run.samplesLeft == 0) end(s.run, JobStatus.SUCCEEDED, null, null, now);
@@ -519,6 +548,8 @@ final class SchedulerCore {
                 s.done = true;
                 activeSamples--;
                 slotsDirty = true;
+                SampleSlot next = sharing.handOver(s); // another job still wants this sample: it keeps running
+                if (next != null) groups.get(next.run.groupKey).slots.add(next);
             }
         }
         run.phase = JobRun.Phase.ENDED;

@@ -22,6 +22,13 @@ sealed interface SchedulerEvent {
         }
     }
 
+    record Preview(SamplePreview preview) implements SchedulerEvent {
+        @Override
+        public void deliverTo(SchedulerListener listener) {
+            listener.onPreview(preview);
+        }
+    }
+
     record CapacityAvailable() implements SchedulerEvent {
         @Override
         public void deliverTo(SchedulerListener listener) {

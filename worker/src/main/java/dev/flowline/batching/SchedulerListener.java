@@ -16,6 +16,12 @@ public interface SchedulerListener {
         onProgress(job, stepsDone, totalSteps, samplesDone);
     }
 
+    /**
+     * For jobs that asked for progress and previews ({@link Job#previewEvery()}), every previewEvery steps of sample 0,
+     * right after that tick's progress; in step order, never after the job's completion.
+     */
+    default void onPreview(SamplePreview preview) {}
+
     /** Room again after a REJECTED_FULL, once load fell below the low watermark. */
     default void onCapacityAvailable() {}
 

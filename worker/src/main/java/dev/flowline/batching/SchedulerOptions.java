@@ -17,11 +17,13 @@ package dev.flowline.batching;
  *                             {@code maxBatchRows} is the ceiling
  * @param latencyTargetMillis  for jobs with a step range and no deadline: the latency the step count is chosen to meet at
  *                             the current load (default 0: no target, such jobs run their largest count)
+ * @param dedup                identical in-flight samples (equal {@link Job#dedupKey()} and sample index) are computed
+ *                             once and shared by their jobs (default true)
  */
 public record SchedulerOptions(BatchingMode mode, int maxBatchRows, long maxDelayMicros, int maxActiveSamples,
                                int maxJobsInFlight, int resumeBelowJobs, DeadlinePolicy deadlinePolicy,
                                long agingMillisPerLevel, OrderingPolicy policy, long maxCallMicros,
-                               long latencyTargetMillis) {
+                               long latencyTargetMillis, boolean dedup) {
 
     public static final BatchingMode DEFAULT_MODE = BatchingMode.CONTINUOUS;
     public static final int DEFAULT_MAX_BATCH_ROWS = 64;
@@ -33,6 +35,7 @@ public record SchedulerOptions(BatchingMode mode, int maxBatchRows, long maxDela
     public static final OrderingPolicy DEFAULT_POLICY = OrderingPolicy.LEAST_SLACK_FIRST;
     public static final long DEFAULT_MAX_CALL_MICROS = 50_000;
     public static final long DEFAULT_LATENCY_TARGET_MILLIS = 0;
+    public static final boolean DEFAULT_DEDUP = true;
 
     public SchedulerOptions {
         if (mode == null) throw new IllegalArgumentException("batching.mode must be set");
@@ -49,22 +52,31 @@ public record SchedulerOptions(BatchingMode mode, int maxBatchRows, long maxDela
         if (latencyTargetMillis < 0) throw new IllegalArgumentException("batching.latencyTargetMs must be >= 0, got " + latencyTargetMillis);
     }
 
+    /** Options with deduplication at its default (on). */
+    public SchedulerOptions(BatchingMode mode, int maxBatchRows, long maxDelayMicros, int maxActiveSamples,
+                            int maxJobsInFlight, int resumeBelowJobs, DeadlinePolicy deadlinePolicy,
+                            long agingMillisPerLevel, OrderingPolicy policy, long maxCallMicros, long latencyTargetMillis) {
+        this(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy,
+                agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, DEFAULT_DEDUP);
+    }
+
     public static SchedulerOptions defaults() {
         return new SchedulerOptions(DEFAULT_MODE, DEFAULT_MAX_BATCH_ROWS, DEFAULT_MAX_DELAY_MICROS, DEFAULT_MAX_ACTIVE_SAMPLES,
                 DEFAULT_MAX_JOBS_IN_FLIGHT, Math.max(1, DEFAULT_MAX_JOBS_IN_FLIGHT / 2), DEFAULT_DEADLINE_POLICY,
                 DEFAULT_AGING_MILLIS_PER_LEVEL, DEFAULT_POLICY, DEFAULT_MAX_CALL_MICROS, DEFAULT_LATENCY_TARGET_MILLIS);
     }
 
-    public SchedulerOptions withMode(BatchingMode v) { return new SchedulerOptions(v, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis); }
-    public SchedulerOptions withMaxBatchRows(int v) { return new SchedulerOptions(mode, v, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis); }
-    public SchedulerOptions withMaxDelayMicros(long v) { return new SchedulerOptions(mode, maxBatchRows, v, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis); }
-    public SchedulerOptions withMaxActiveSamples(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, v, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis); }
+    public SchedulerOptions withMode(BatchingMode v) { return new SchedulerOptions(v, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, dedup); }
+    public SchedulerOptions withMaxBatchRows(int v) { return new SchedulerOptions(mode, v, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, dedup); }
+    public SchedulerOptions withMaxDelayMicros(long v) { return new SchedulerOptions(mode, maxBatchRows, v, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, dedup); }
+    public SchedulerOptions withMaxActiveSamples(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, v, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, dedup); }
     /** Also sets resumeBelowJobs to half of it. */
-    public SchedulerOptions withMaxJobsInFlight(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, v, Math.max(1, v / 2), deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis); }
-    public SchedulerOptions withResumeBelowJobs(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, v, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis); }
-    public SchedulerOptions withDeadlinePolicy(DeadlinePolicy v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, v, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis); }
-    public SchedulerOptions withAgingMillisPerLevel(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, v, policy, maxCallMicros, latencyTargetMillis); }
-    public SchedulerOptions withPolicy(OrderingPolicy v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, v, maxCallMicros, latencyTargetMillis); }
-    public SchedulerOptions withMaxCallMicros(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, v, latencyTargetMillis); }
-    public SchedulerOptions withLatencyTargetMillis(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, v); }
+    public SchedulerOptions withMaxJobsInFlight(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, v, Math.max(1, v / 2), deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, dedup); }
+    public SchedulerOptions withResumeBelowJobs(int v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, v, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, dedup); }
+    public SchedulerOptions withDeadlinePolicy(DeadlinePolicy v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, v, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, dedup); }
+    public SchedulerOptions withAgingMillisPerLevel(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, v, policy, maxCallMicros, latencyTargetMillis, dedup); }
+    public SchedulerOptions withPolicy(OrderingPolicy v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, v, maxCallMicros, latencyTargetMillis, dedup); }
+    public SchedulerOptions withMaxCallMicros(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, v, latencyTargetMillis, dedup); }
+    public SchedulerOptions withLatencyTargetMillis(long v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, v, dedup); }
+    public SchedulerOptions withDedup(boolean v) { return new SchedulerOptions(mode, maxBatchRows, maxDelayMicros, maxActiveSamples, maxJobsInFlight, resumeBelowJobs, deadlinePolicy, agingMillisPerLevel, policy, maxCallMicros, latencyTargetMillis, v); }
 }

@@ -19,6 +19,10 @@
  * once running, arrivals join at the next step without anyone waiting. In REQUEST mode the window is Triton's:
  * from the arrival of the oldest queued job, while its set is under-full.
  *
+ * <p><b>Identical samples.</b> Samples of jobs with equal {@link dev.flowline.batching.Job#dedupKey()} and equal
+ * index are one computation: a later one follows the one in flight ({@code SampleSharing}) and takes no rows; each
+ * job keeps its own outcome, and a follower takes the computation over when the leader's job ends first.
+ *
  * <p><b>Failures.</b> A model exception fails every job with rows in that call (MODEL_ERROR); non-finite output
  * fails only the jobs whose rows are non-finite (NON_FINITE_OUTPUT), since a model's rows do not influence each
  * other; a sample state that throws fails its own job (SAMPLER_ERROR). The loop carries on in every case.

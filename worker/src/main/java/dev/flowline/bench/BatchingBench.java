@@ -108,8 +108,22 @@ public final class BatchingBench {
                 closed.jobsInFlight(), closed.rowsPerSecond(), closed.meanBatchRows(),
                 closed.rowsPerSecond() / raw.rowsPerSecond());
 
+        // Previews on a tenth of the jobs, side by side with a second run without, so that drift shows as noise.
+        ClosedLoop.Result previews = ClosedLoop.run(model, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(), o.seed(),
+                factory, ClosedLoop.PREVIEW_SHARE);
+        ClosedLoop.Result again = ClosedLoop.run(model, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(), o.seed(), factory);
+        double previewRatio = previews.rowsPerSecond() / ((closed.rowsPerSecond() + again.rowsPerSecond()) / 2);
+        log.printf("closed loop with previews every %d steps on %.0f%% of jobs: %.0f rows/s (without: %.0f and %.0f), ratio %.3f%n",
+                ClosedLoop.PREVIEW_EVERY, 100 * ClosedLoop.PREVIEW_SHARE, previews.rowsPerSecond(), closed.rowsPerSecond(),
+                again.rowsPerSecond(), previewRatio);
+
         boolean guidance = model.info().supportsGuidance();
-        double rate = o.loadFraction() * closed.rowsPerSecond() / o.mix().meanRowsPerJob(guidance);
+        // Capacity from both runs without previews: one short window can be cut by a pause (JIT, GC, a busy machine).
+        double capacity = Math.max(closed.rowsPerSecond(), again.rowsPerSecond());
+        if (!(capacity > 0)) {
+            throw new IllegalStateException("the closed loop finished no model call in " + o.seconds() + " s; use a longer --seconds");
+        }
+        double rate = o.loadFraction() * capacity / o.mix().meanRowsPerJob(guidance);
         double traceSeconds = Math.clamp(o.minTraceJobs() / rate, o.seconds(), 10 * o.seconds());
         ArrivalTrace trace = ArrivalTrace.poisson(o.seed(), rate, traceSeconds, o.mix(), model.info().numClasses());
         log.printf("open loop: %d jobs at %.1f jobs/s (%.0f%% of capacity, %.1f rows/job) over %.1f s%n", trace.size(),
@@ -124,7 +138,7 @@ public final class BatchingBench {
                     mode.name().toLowerCase(), m.p50Ms(), m.p99Ms(), m.jobsPerSecond(), m.meanBatchRows(),
                     m.unfinished(), m.latencyCensored() ? " (percentiles are lower bounds)" : "");
         }
-        return new BatchingReport(model.info().name(), o, raw, byBatch, closed, trace, modes);
+        return new BatchingReport(model.info().name(), o, raw, byBatch, closed, trace, modes, previewRatio);
     }
 
     /** The model alone at each batch size for {@code seconds} each: a simulated device's cost curve. */

@@ -13,7 +13,7 @@ import java.util.Map;
 /** The batching benchmark's figures, as JSON, plots and a short summary. */
 public record BatchingReport(String model, BatchingBench.Options options, RawThroughput.Result raw,
                              Map<Integer, RawThroughput.Result> rawByBatch, ClosedLoop.Result closedLoop,
-                             ArrivalTrace trace, Map<BatchingMode, OpenLoop.ModeResult> modes) {
+                             ArrivalTrace trace, Map<BatchingMode, OpenLoop.ModeResult> modes, double previewOverheadRatio) {
 
     /** The top-level keys of {@link #toJson}, exactly. */
     public static final List<String> TOP_LEVEL_KEYS = List.of("raw_rows_per_s", "raw_by_batch", "continuous_rows_per_s",

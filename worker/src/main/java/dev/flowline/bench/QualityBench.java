@@ -1,5 +1,6 @@
 package dev.flowline.bench;
 
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.model.VelocityModel;
 import dev.flowline.sampling.BespokeSolver;
@@ -132,9 +133,21 @@ public final class QualityBench {
     }
 
     /** Extra models evaluated beside the main one, with the same classifier, noises and labels. */
-    public record Extras(Optional<VelocityModel> flowMap, Optional<VelocityModel> baseline, Optional<float[][]> realImages) {
-        public static final Extras NONE = new Extras(Optional.empty(), Optional.empty(), Optional.empty());
+    /**
+     * @param decoder the main model's decoder (a latent model): its samples are decoded, as the worker does, before
+     *                they are classified; the classifier and the real images are then in the decoder's pixel space
+     */
+    public record Extras(Optional<VelocityModel> flowMap, Optional<VelocityModel> baseline, Optional<float[][]> realImages,
+                         Optional<LatentDecoder> decoder) {
+        public static final Extras NONE = new Extras(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+
+        public Extras(Optional<VelocityModel> flowMap, Optional<VelocityModel> baseline, Optional<float[][]> realImages) {
+            this(flowMap, baseline, realImages, Optional.empty());
+        }
     }
+
+    /** Rows per decoder call when decoding a point's samples. */
+    private static final int DECODE_ROWS = 64;
 
     private final VelocityModel model;
     private final FeatureClassifier classifier;
@@ -145,6 +158,8 @@ public final class QualityBench {
     private final double guidance;
     private final int[] labels;
     private long rowsSpent;
+    /** The main model's decoder, or null for a pixel model. */
+    private LatentDecoder decoder;
 
     private QualityBench(VelocityModel model, FeatureClassifier classifier, GaussianStats reference, Options o, PrintStream log) {
         this.model = model;
@@ -170,6 +185,7 @@ public final class QualityBench {
     }
 
     private QualityReport run(Extras extras) {
+        this.decoder = extras.decoder().orElse(null);
         long start = System.nanoTime();
         log.printf("quality: %d samples per point, guidance %.2f, classifier %s%n", o.samplesPerPoint(), guidance, classifier.describe());
         Double dataFloor = extras.realImages().map(this::dataFloor).orElse(null);
@@ -304,10 +320,12 @@ public final class QualityBench {
         rowsSpent += stats.rows();
         List<float[]> samples = new ArrayList<>(states.size());
         int stoppedEarly = 0;
+        boolean decode = decoder != null && m == model;
         for (SampleState s : states) {
             if (s.time() < 1.0) stoppedEarly++;
-            samples.add(o.clampToValueRange() ? clamp(s.result()) : s.result());
+            samples.add(o.clampToValueRange() && !decode ? clamp(s.result(), info.valueRange()) : s.result());
         }
+        if (decode) samples = decoded(samples);
         FeatureClassifier.Classified c = classifier.classify(samples);
         double fd = FrechetDistance.between(GaussianStats.of(c.features()), reference);
         double accuracy = Double.NaN;
@@ -328,8 +346,25 @@ public final class QualityBench {
         return states;
     }
 
-    private float[] clamp(float[] x) {
-        float lo = (float) info.valueRange().min(), hi = (float) info.valueRange().max();
+    /** The latents decoded in calls of up to {@link #DECODE_ROWS} rows, clamped to the decoder's range if asked. */
+    private List<float[]> decoded(List<float[]> latents) {
+        int in = decoder.inputDim(), outDim = decoder.outputDim();
+        List<float[]> images = new ArrayList<>(latents.size());
+        for (int from = 0; from < latents.size(); from += DECODE_ROWS) {
+            int rows = Math.min(DECODE_ROWS, latents.size() - from);
+            float[] x = new float[rows * in], y = new float[rows * outDim];
+            for (int r = 0; r < rows; r++) System.arraycopy(latents.get(from + r), 0, x, r * in, in);
+            decoder.run(rows, x, y);
+            for (int r = 0; r < rows; r++) {
+                float[] image = Arrays.copyOfRange(y, r * outDim, (r + 1) * outDim);
+                images.add(o.clampToValueRange() ? clamp(image, decoder.stage().valueRange()) : image);
+            }
+        }
+        return images;
+    }
+
+    private static float[] clamp(float[] x, ModelInfo.ValueRange range) {
+        float lo = (float) range.min(), hi = (float) range.max();
         for (int i = 0; i < x.length; i++) x[i] = Math.clamp(x[i], lo, hi);
         return x;
     }

@@ -76,7 +76,8 @@ public final class SimulatedBatching {
     }
 
     /** One replay's figures, the learned call cost at its end, and per job: when it ended, how, and at what step count. */
-    record Run(OpenLoop.ModeResult result, List<CallCost> curve, long[] doneAt, JobStatus[] status, int[] chosenSteps) {
+    record Run(OpenLoop.ModeResult result, List<CallCost> curve, long[] doneAt, JobStatus[] status, int[] chosenSteps,
+               long rows, List<float[]>[] samples) {
     }
 
     /** The sweep: every load for CONTINUOUS under each policy, REQUEST and NONE; figures as the JSON contract names them. */
@@ -162,6 +163,11 @@ public final class SimulatedBatching {
                 adaptive.get("ranged_kind"), (Long) adaptive.get("latency_target_ms"), (Double) adaptive.get("slo_attainment_adaptive"),
                 (Double) adaptive.get("slo_attainment_fixed"));
         json.put("adaptive_steps", adaptive);
+        Map<String, Object> dedup = dedup(standIn, cost, o, capacity, service);
+        log.printf("  dedup at load %.1f, %d of %d jobs repeated: %.1f%% of model rows saved, bytes identical %s%n", o.headline(),
+                (Integer) dedup.get("repeated_jobs"), (Integer) dedup.get("jobs"), 100 * (Double) dedup.get("rows_saved_fraction"),
+                dedup.get("bytes_identical"));
+        json.put("dedup", dedup);
         Map<String, Object> sweepJson = new LinkedHashMap<>();
         sweep.forEach((label, byLoad) -> {
             Map<String, Object> l = new LinkedHashMap<>();
@@ -222,6 +228,8 @@ public final class SimulatedBatching {
         int n = trace.size();
         long[] doneAt = new long[n];
         int[] chosenSteps = new int[n];
+        @SuppressWarnings("unchecked")
+        List<float[]>[] samples = new List[n];
         JobStatus[] status = new JobStatus[n];
         long[] queued = new long[n];
         long[] sampling = new long[n];
@@ -233,6 +241,7 @@ public final class SimulatedBatching {
                 doneAt[i] = device[0].nanoTime();
                 status[i] = outcome.status();
                 chosenSteps[i] = outcome.job().chosenSteps();
+                samples[i] = outcome.samples();
                 queued[i] = outcome.queuedNanos();
                 sampling[i] = outcome.samplingNanos();
             }
@@ -250,7 +259,8 @@ public final class SimulatedBatching {
             sim.run(cutoff);
             OpenLoop.ModeResult m = OpenLoop.summarise(options.mode(), trace, mix, doneAt, status, queued, sampling,
                     sim.rows(), sim.modelCalls(), 0, cutoff, serviceMs);
-            return new Run(m, sim.costCurves().values().stream().findFirst().orElse(List.of()), doneAt, status, chosenSteps);
+            return new Run(m, sim.costCurves().values().stream().findFirst().orElse(List.of()), doneAt, status, chosenSteps,
+                    sim.rows(), samples);
         }
     }
 
@@ -316,6 +326,58 @@ public final class SimulatedBatching {
             if (run.status()[i] == JobStatus.SUCCEEDED && run.doneAt()[i] - a.atNanos() <= targetMs * 1_000_000L) met++;
         }
         return jobs == 0 ? Double.NaN : met / (double) jobs;
+    }
+
+    /** Share of the dedup trace's jobs that repeat an earlier job (model, sampler, label and seed). */
+    static final double REPEATED_SHARE = 0.3;
+
+    /**
+     * Identical-sample deduplication: the headline load's trace with {@link #REPEATED_SHARE} of its jobs turned into
+     * copies of one of the ten jobs before them (so that most copies arrive while the original is in flight), replayed
+     * with deduplication off and on. {@code rows_saved_fraction}: model rows saved; {@code bytes_identical}: every
+     * job's samples equal in both runs.
+     */
+    static Map<String, Object> dedup(AnalyticGaussianModel standIn, SimulatedDevice.CostModel cost, Options o,
+                                     double capacity, double[] service) {
+        boolean guidance = standIn.info().supportsGuidance();
+        double rate = o.headline() * capacity / o.mix().meanRowsPerJob(guidance);
+        double seconds = Math.max(o.minJobs() / rate, 1.0);
+        ArrivalTrace base = ArrivalTrace.poisson(o.seed(), rate, seconds, o.mix(), standIn.info().numClasses());
+        java.util.SplittableRandom random = new java.util.SplittableRandom(o.seed() ^ 0x5DEECE66DL);
+        List<ArrivalTrace.Arrival> arrivals = new ArrayList<>(base.size());
+        int repeated = 0;
+        for (ArrivalTrace.Arrival a : base.arrivals()) {
+            if (a.index() > 0 && random.nextDouble() < REPEATED_SHARE) {
+                ArrivalTrace.Arrival of = arrivals.get(a.index() - 1 - random.nextInt(Math.min(10, a.index())));
+                a = new ArrivalTrace.Arrival(a.index(), a.atNanos(), of.mixEntry(), of.label(), of.seed());
+                repeated++;
+            }
+            arrivals.add(a);
+        }
+        ArrivalTrace trace = new ArrivalTrace(base.ratePerSecond(), base.durationSeconds(), arrivals);
+        SchedulerOptions options = o.scheduler().withMode(BatchingMode.CONTINUOUS);
+        Run off = replay(standIn, cost, options.withDedup(false), trace, o.mix(), service, seconds);
+        Run on = replay(standIn, cost, options.withDedup(true), trace, o.mix(), service, seconds);
+        boolean identical = true;
+        for (int i = 0; i < trace.size() && identical; i++) {
+            List<float[]> a = off.samples()[i], b = on.samples()[i];
+            if (a == null || b == null || a.size() != b.size()) {
+                identical = false;
+                break;
+            }
+            for (int k = 0; k < a.size(); k++) identical &= java.util.Arrays.equals(a.get(k), b.get(k));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("load", o.headline());
+        out.put("jobs", trace.size());
+        out.put("repeated_jobs", repeated);
+        out.put("rows_without_dedup", off.rows());
+        out.put("rows_with_dedup", on.rows());
+        out.put("rows_saved_fraction", off.rows() == 0 ? 0.0 : 1.0 - on.rows() / (double) off.rows());
+        out.put("bytes_identical", identical);
+        out.put("p99_ms_without_dedup", off.result().p99Ms());
+        out.put("p99_ms_with_dedup", on.result().p99Ms());
+        return out;
     }
 
     /** Saturation on the simulated device: enough jobs in flight to fill every call, rows/s against the capacity. */

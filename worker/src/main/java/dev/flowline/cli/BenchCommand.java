@@ -148,6 +148,7 @@ public final class BenchCommand implements Callable<Integer> {
                     json.put("policy", policy.name());
                     json.put("simulated", simulated);
                     json.put("adaptive_steps", simulated.get("adaptive_steps"));
+                    json.put("dedup", simulated.get("dedup"));
                     json.put("machine", m.machine());
                     output.write(json, List.of(Path.of((String) simulated.get("plots"))), simulatedSummary(simulated));
                     return 0;
@@ -168,6 +169,8 @@ public final class BenchCommand implements Callable<Integer> {
                 plots.add(Path.of((String) simulated.get("plots")));
                 Map<String, Object> json = report.toJson(m.machine(), simulated);
                 json.put("adaptive_steps", simulated.get("adaptive_steps")); // simulated: exact at a load past capacity
+                json.put("dedup", simulated.get("dedup")); // simulated: rows counted exactly, bytes compared
+                json.put("preview_overhead_ratio", report.previewOverheadRatio());
                 String summary = report.summary() + simulatedSummary(simulated);
                 if (runs.size() > 1) {
                     Map<String, Object> repeats = BatchingRepeats.json(runs, simulated);
@@ -265,6 +268,8 @@ public final class BenchCommand implements Callable<Integer> {
                         .withReferenceRtol(referenceRtol);
                 GaussianStats reference;
                 FeatureClassifier clf;
+                Optional<dev.flowline.model.LatentDecoder> decoder = m.registry() == null ? Optional.empty()
+                        : m.registry().decoder(m.model().info().name());
                 if (m.model() instanceof AnalyticGaussianModel analytic && classifier == null) {
                     clf = new AnalyticClassifier(analytic);
                     reference = referenceFeatures != null ? GaussianStats.read(referenceFeatures) : AnalyticClassifier.referenceStats(analytic);
@@ -274,7 +279,9 @@ public final class BenchCommand implements Callable<Integer> {
                     Path clfFile = classifier != null ? classifier : evaluationFile(m, eval == null ? null : eval.classifier().orElse(null), "classifier");
                     Path refFile = referenceFeatures != null ? referenceFeatures : evaluationFile(m, eval == null ? null : eval.referenceFeatures().orElse(null), "referenceFeatures");
                     reference = GaussianStats.read(refFile);
-                    clf = OnnxClassifier.load(clfFile, m.model().info().sampleShape(), modelChoice.threads);
+                    // A latent model is judged on its decoded images, as the worker returns them.
+                    int[] imageShape = decoder.map(d -> d.stage().outputShape()).orElse(m.model().info().sampleShape());
+                    clf = OnnxClassifier.load(clfFile, imageShape, modelChoice.threads);
                 }
                 Optional<VelocityModel> flowMap = Optional.empty(), baseline = Optional.empty();
                 if (m.registry() != null) {
@@ -285,13 +292,13 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 Optional<float[][]> real = Optional.empty();
                 if (dataImages != null && Files.isRegularFile(dataImages) && !(m.model() instanceof AnalyticGaussianModel)) {
-                    ModelInfo.ValueRange range = m.model().info().valueRange();
+                    ModelInfo.ValueRange range = decoder.map(d -> d.stage().valueRange()).orElse(m.model().info().valueRange());
                     real = Optional.of(IdxImages.read(dataImages, o.samplesPerPoint(), range.min(), range.max()));
                 } else if (!(m.model() instanceof AnalyticGaussianModel)) {
                     System.err.println("no data floor: " + dataImages + " not found (apt-get install dataset-fashion-mnist)");
                 }
                 try (FeatureClassifier c = clf) {
-                    QualityReport report = QualityBench.run(m.model(), c, reference, o, new QualityBench.Extras(flowMap, baseline, real), System.err);
+                    QualityReport report = QualityBench.run(m.model(), c, reference, o, new QualityBench.Extras(flowMap, baseline, real, decoder), System.err);
                     output.write(report.toJson(m.machine()), report.writePlots(output.plotDir()), report.summary());
                 }
             }

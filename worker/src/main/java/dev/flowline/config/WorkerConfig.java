@@ -100,6 +100,9 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
                     "Jobs giving a step range (sampler.minSteps/maxSteps) and no deadline get the largest count expected to finish "
                             + "within this many ms at the current load, by the scheduler's own cost estimate; 0: no target (they run maxSteps). "
                             + "A job's deadline, when it has one, is its target.")
+            .define("batching.dedup", BOOLEAN, SchedulerOptions.DEFAULT_DEDUP,
+                    "Identical in-flight samples (same model, conditioning, guidance, sampler, seed and sample index) are computed once and "
+                            + "shared by their jobs; each job keeps its own result, status and offset. false computes every sample on its own.")
 
             .define("models.dirs", LIST, List.of(), "Directories searched for model manifests (flowline-model.json).")
             .define("models.builtin", BOOLEAN, true, "Also serve the built-in demo models.")
@@ -193,7 +196,7 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
                 (Integer) v.get("batching.maxActiveSamples"), maxJobs, resume == null ? Math.max(1, maxJobs / 2) : resume,
                 DeadlinePolicy.valueOf((String) v.get("batching.deadlinePolicy")), (Long) v.get("batching.agingMillisPerLevel"),
                 OrderingPolicy.valueOf((String) v.get("batching.policy")), (Long) v.get("batching.maxCallMicros"),
-                (Long) v.get("batching.latencyTargetMs"));
+                (Long) v.get("batching.latencyTargetMs"), (Boolean) v.get("batching.dedup"));
         ModelOptions models = new ModelOptions(((List<String>) v.get("models.dirs")).stream().map(Path::of).toList(),
                 (Boolean) v.get("models.builtin"), (Boolean) v.get("models.analytic"), (Long) v.get("models.analyticCostPerCallMicros"));
         LimitOptions limits = new LimitOptions((Integer) v.get("limits.maxSamples"), (Integer) v.get("limits.maxSteps"),

@@ -103,6 +103,11 @@ public final class FlowlineWorker {
             }
 
             @Override
+            public void onPreview(dev.flowline.batching.SamplePreview preview) {
+                resultsRef[0].preview(preview);
+            }
+
+            @Override
             public void onCapacityAvailable() {
                 intakeRef[0].capacityAvailable();
             }

@@ -101,6 +101,8 @@ public final class JobFactory {
         // a latent model's output is the decoded sample: its shape and range, not the latent's
         int[] outShape = decoder.map(PipelineStage::outputShape).orElse(info.sampleShape());
         ModelInfo.ValueRange valueRange = decoder.map(PipelineStage::valueRange).orElse(info.valueRange());
+        int previewEvery = req.getPreviewEvery() == null ? 0 : req.getPreviewEvery();
+        OutputEncoder.ImageGeometry preview = previewEvery == 0 ? null : previewGeometry(previewEvery, req.getProgress(), info);
 
         SamplerSpec spec = req.getSampler();
         StepRange range = StepRange.of(spec, info, limits.maxSteps());
@@ -113,11 +115,11 @@ public final class JobFactory {
         PartialStart start = initImage(req.getInitImage(), info, sampler);
         List<SampleState> samples = samples(sampler, info, req.getSeed(), n, cond, start);
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), outShape, image,
-                valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler));
+                valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler), preview);
         Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
-                // image-to-image samples run on their own grid [t0, 1]: never in lockstep with others of the same sampler
                 .optAttachment(ticket).optSamplerKey(sampler.config() + (start == null ? "" : "/from t=" + start.t0()))
+                .optDedupKey(dedupKey(info, cond, start, sampler, req.getSeed())).optPreviewEvery(previewEvery)
                 .optEvaluationsPerSample(sampler.steps() > 0 && (start == null || start.t0() < 1)
                         ? sampler.maxNfe() : 0); // adaptive solvers: unknown; strength 0: none
         if (range != null) job.optStepChoice(stepChoice(spec, info, cond, range, req.getSeed(), n, start));
@@ -227,6 +229,35 @@ public final class JobFactory {
             vector[i] = f;
         }
         return new Cond(0, vector, hasNull, "a conditioning vector (conditioning.vector)");
+    }
+
+    /**
+     * Everything a sample's bytes depend on besides its index: the model (name and version, which also fix its learned
+     * solvers and named grids), the class label, the whole sampler configuration (solver, grid, steps, guidance scale
+     * and interval, stochasticity, solver parameters; records print every field) and the seed. Jobs with equal keys
+     * share their in-flight samples of equal index; the output format, priority and deadline do not matter.
+     */
+    /**
+     * {@link #dedupKey(ModelInfo, int, Sampler, long)} with what else decides a sample: the conditioning vector and
+     * an image-to-image start (t0 and a digest of the encoded image), so that jobs differing only there never share.
+     */
+    static String dedupKey(ModelInfo info, Cond cond, PartialStart start, Sampler sampler, long seed) {
+        String key = dedupKey(info, cond.label(), sampler, seed);
+        if (cond.vector() != null) key += "|vector=" + java.util.Arrays.toString(cond.vector());
+        if (start != null) key += "|from t=" + start.t0() + "|z=" + floatsDigest(start.latent());
+        return key;
+    }
+
+    /** SHA-256 of the floats' bits: equal exactly when the floats are, whatever their number. */
+    private static String floatsDigest(float[] v) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * Float.BYTES);
+        for (float f : v) b.putInt(Float.floatToRawIntBits(f));
+        return dev.flowline.output.Digests.sha256Hex(b.array());
+    }
+
+    static String dedupKey(ModelInfo info, int label, Sampler sampler, long seed) {
+        return info.name() + "@" + info.version() + "|label=" + label + "|" + sampler.config() + "|" + sampler.solverName()
+                + "|seed=" + seed;
     }
 
     private static int label(Conditioning c, ModelInfo info) throws InvalidJobException {
@@ -343,6 +374,22 @@ public final class JobFactory {
         return OutputEncoder.imageGeometry(decoder.outputShape()).orElseThrow(() -> InvalidJobException.field("outputFormat",
                 "the decoder of model '" + info.name() + "' does not produce images (shape "
                         + java.util.Arrays.toString(decoder.outputShape()) + "); ask for RAW_FLOAT32"));
+    }
+
+    /**
+     * Previews ride on progress events and are images: a job asking for them must ask for progress and its model must
+     * produce images (whatever the output format). Rejected rather than ignored, so a client learns why none come.
+     */
+    private static OutputEncoder.ImageGeometry previewGeometry(int every, boolean progress, ModelInfo info) throws InvalidJobException {
+        if (every < 0) throw InvalidJobException.field("previewEvery", "must be >= 1 (or absent for none), got " + every);
+        if (!progress) throw InvalidJobException.field("previewEvery", "previews ride on progress events: set progress to true");
+        if (info.image().isPresent()) {
+            ModelInfo.ImageLayout l = info.image().get();
+            return new OutputEncoder.ImageGeometry(l.channels(), l.height(), l.width());
+        }
+        return OutputEncoder.imageGeometry(info.sampleShape()).orElseThrow(() -> InvalidJobException.field("previewEvery",
+                "model '" + info.name() + "' does not produce images (shape " + java.util.Arrays.toString(info.sampleShape())
+                        + "), so it has no previews"));
     }
 
     /** InvalidSamplerException messages start with "field: "; the field is prefixed again by InvalidJobException. */

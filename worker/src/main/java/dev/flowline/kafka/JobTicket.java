@@ -19,11 +19,20 @@ import java.util.Map;
  * @param numSamples samples asked for
  * @param metadata   the request's metadata, echoed in the result
  * @param sampler    the sampler as resolved at intake, reported as the result's samplerUsed
+ * @param preview    the image geometry of the job's previews; null when it asked for none
  */
 public record JobTicket(RecordRef record, String jobId, String model, OutputFormat format, int[] shape,
                         OutputEncoder.ImageGeometry image,
                         double valueLow, double valueHigh, int numSamples, Map<String, String> metadata,
-                        SamplerChoice sampler) {
+                        SamplerChoice sampler, OutputEncoder.ImageGeometry preview) {
+
+    /** A ticket of a job without previews. */
+    public JobTicket(RecordRef record, String jobId, String model, OutputFormat format, int[] shape,
+                     OutputEncoder.ImageGeometry image, double valueLow, double valueHigh, int numSamples,
+                     Map<String, String> metadata, SamplerChoice sampler) {
+        this(record, jobId, model, format, shape, image, valueLow, valueHigh, numSamples, metadata, sampler, null);
+    }
+
     public JobTicket {
         shape = shape.clone();
         metadata = Map.copyOf(metadata);

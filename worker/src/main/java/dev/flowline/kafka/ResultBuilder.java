@@ -175,6 +175,7 @@ public final class ResultBuilder {
                 .setTimings(Timings.newBuilder().setQueuedMs(o.queuedNanos() / 1_000_000).setSamplingMs(o.samplingNanos() / 1_000_000)
                         .setTotalMs(totalMs).build())
                 .setNfe(o.nfe())
+                .setDedupedSamples(o.dedupedSamples())
                 .setBatchStats(BatchStats.newBuilder().setModelCalls(o.modelCalls()).setMeanBatchRows(o.meanBatchRows())
                         .setMaxBatchRows(o.maxBatchRows()).setDecodeCalls(o.decodeCalls()).build())
                 .setWorkerId(workerId)

@@ -1,6 +1,7 @@
 package dev.flowline.kafka;
 
 import dev.flowline.avro.GenerationResult;
+import dev.flowline.avro.Preview;
 import dev.flowline.avro.ProgressEvent;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.JobOutcome;
@@ -100,6 +101,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
                         GenerationResult r = ar.result().result();
                         done.accept(ticket.record());
                         metrics.jobCompleted(r.getStatus().name(), r.getModel(), r.getTimings().getTotalMs());
+                        metrics.dedupedSamples(r.getDedupedSamples());
                         metrics.resultPublished(ar.result().bytes().length);
                         telemetry.jobCompleted(r, ticket.numSamples());
                     } else if (ar.cause() instanceof RecordTooLargeException || !(ar.cause() instanceof org.apache.kafka.common.KafkaException)) {
@@ -185,6 +187,31 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
         });
     }
 
+    /**
+     * A preview (device thread): always sent, never throttled, as a progress event carrying the PNG. Encoded here on
+     * this context, in arrival order, so previews go out in step order after the progress of their tick; the image is
+     * bounded by {@link PreviewEncoder} (at most 64 pixels a side), which keeps that cheap.
+     */
+    public void preview(dev.flowline.batching.SamplePreview p) {
+        context.runOnContext(v -> {
+            if (!(p.job().attachment() instanceof JobTicket t) || t.preview() == null) return;
+            if (finalSent.contains(t.jobId())) return; // the job's last event went out
+            byte[] png;
+            try {
+                png = PreviewEncoder.png(p.estimate(), t.preview(), t.valueLow(), t.valueHigh());
+            } catch (RuntimeException e) { // best effort: a preview never fails its job
+                log.debug("preview of {} at step {} not encoded: {}", t.jobId(), p.step(), e.toString());
+                return;
+            }
+            if (png == null) return; // over PreviewEncoder.MAX_BYTES: skipped
+            ProgressEvent e = progressEvent(t, p.step(), p.totalSteps(), p.samplesDone())
+                    .setPreview(Preview.newBuilder().setSampleIndex(p.sampleIndex()).setT(p.t())
+                            .setPng(java.nio.ByteBuffer.wrap(png)).build()).build();
+            publisher.send(progressTopic, t.jobId(), codec.encode(e))
+                    .onFailure(err -> log.debug("preview of {} not sent: {}", t.jobId(), err.toString()));
+        });
+    }
+
     private void finalProgress(JobOutcome outcome, JobTicket t) {
         throttle.forget(t.jobId());
         if (finalSent.remove(t.jobId())) return;
@@ -195,11 +222,15 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     }
 
     private void sendProgress(JobTicket t, int stepsDone, int totalSteps, int samplesDone, int decodeCalls) {
-        ProgressEvent e = ProgressEvent.newBuilder().setJobId(t.jobId()).setWorkerId(workerId)
-                .setTimestamp(Instant.now()).setStep(stepsDone).setTotalSteps(totalSteps)
-                .setSamplesDone(samplesDone).setNumSamples(t.numSamples()).setDecodeCalls(decodeCalls).build();
+        ProgressEvent e = progressEvent(t, stepsDone, totalSteps, samplesDone).setDecodeCalls(decodeCalls).build();
         publisher.send(progressTopic, t.jobId(), codec.encode(e))
                 .onFailure(err -> log.debug("progress event of {} not sent: {}", t.jobId(), err.toString()));
+    }
+
+    private ProgressEvent.Builder progressEvent(JobTicket t, int stepsDone, int totalSteps, int samplesDone) {
+        return ProgressEvent.newBuilder().setJobId(t.jobId()).setWorkerId(workerId)
+                .setTimestamp(Instant.now()).setStep(stepsDone).setTotalSteps(totalSteps)
+                .setSamplesDone(samplesDone).setNumSamples(t.numSamples());
     }
 
     /** Completes when no result is being built or sent. */

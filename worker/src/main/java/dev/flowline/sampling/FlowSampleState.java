@@ -21,6 +21,8 @@ final class FlowSampleState implements SampleState {
     private final float[] vector;
     /** The combined velocity handed to the stepper; reused on every evaluation. */
     private final double[] velocity;
+    /** With an SDE: the last velocity before its drift was added (the flow's, which the final estimate follows). */
+    private final double[] flowVelocity;
     /** Rows written by the last writeRows and not yet accepted; 0 when none. */
     private int pendingRows;
     private int nfe;
@@ -42,6 +44,7 @@ final class FlowSampleState implements SampleState {
         this.interval = interval;
         this.sde = sde;
         this.velocity = new double[dim];
+        this.flowVelocity = sde == null ? null : new double[dim];
     }
 
     @Override
@@ -109,7 +112,10 @@ final class FlowSampleState implements SampleState {
                 velocity[d] = unconditional + w * (conditional - unconditional);
             }
         }
-        if (sde != null) sde.drift(stepper.evalTime(), stepper.evalPoint(), velocity);
+        if (sde != null) {
+            System.arraycopy(velocity, 0, flowVelocity, 0, dim);
+            sde.drift(stepper.evalTime(), stepper.evalPoint(), velocity);
+        }
         pendingRows = 0;
         nfe++;
         stepper.accept(velocity);
@@ -138,6 +144,17 @@ final class FlowSampleState implements SampleState {
     @Override
     public double time() {
         return stepper.time();
+    }
+
+    @Override
+    public float[] finalEstimate() {
+        if (nfe == 0) return null;
+        double[] v = flowVelocity != null ? flowVelocity : velocity;
+        double[] x = stepper.state();
+        double rest = 1.0 - stepper.time();
+        float[] out = new float[dim];
+        for (int d = 0; d < dim; d++) out[d] = (float) (x[d] + rest * v[d]);
+        return out;
     }
 
     @Override

@@ -52,4 +52,13 @@ public interface SampleState {
 
     /** The sample at t=1 (or where the NFE cap stopped it) once finished; a fresh copy on every call. */
     float[] result();
+
+    /**
+     * The current estimate of the final sample, x̂₁ = x + (1 − t)·v: the current state x at {@link #time()} moved along
+     * the last evaluation's flow velocity v (guidance applied, without the SDE drift) to t = 1. For previews only; a
+     * fresh array, or null before the first evaluation or for states that keep no velocity (this default).
+     */
+    default float[] finalEstimate() {
+        return null;
+    }
 }

@@ -18,7 +18,8 @@ public final class BatchAggregator {
     public record GroupStats(String groupKey, int modelCalls, long rows, int maxRows, double modelMs, double waitMs) {}
 
     /** One interval: its bounds, the queue as the last call saw it, and the groups' sums (sorted by key). */
-    public record Interval(long startMillis, long endMillis, int queuedJobs, int activeSamples, List<GroupStats> groups) {
+    public record Interval(long startMillis, long endMillis, int queuedJobs, int activeSamples, long dedupedRows,
+                           List<GroupStats> groups) {
         public int modelCalls() {
             return groups.stream().mapToInt(GroupStats::modelCalls).sum();
         }
@@ -36,6 +37,8 @@ public final class BatchAggregator {
     private long start;
     private int queuedJobs;
     private int activeSamples;
+    /** Rows saved by deduplication in the interval. */
+    private long dedupedRows;
 
     public BatchAggregator(long startMillis) {
         this.start = startMillis;
@@ -50,6 +53,7 @@ public final class BatchAggregator {
         a.waitNanos += r.waitNanos();
         queuedJobs = r.queuedJobs();
         activeSamples = r.activeSamples();
+        dedupedRows += r.dedupedRows();
     }
 
     /** Closes the interval at {@code nowMillis} and starts the next; empty when no model call happened in it. */
@@ -60,6 +64,8 @@ public final class BatchAggregator {
         List<GroupStats> out = new ArrayList<>(groups.size());
         groups.forEach((k, a) -> out.add(new GroupStats(k, a.calls, a.rows, a.maxRows, a.modelNanos / 1e6, a.waitNanos / 1e6)));
         groups.clear();
-        return Optional.of(new Interval(from, nowMillis, queuedJobs, activeSamples, List.copyOf(out)));
+        long deduped = dedupedRows;
+        dedupedRows = 0;
+        return Optional.of(new Interval(from, nowMillis, queuedJobs, activeSamples, deduped, List.copyOf(out)));
     }
 }

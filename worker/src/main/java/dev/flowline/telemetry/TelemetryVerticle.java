@@ -86,6 +86,7 @@ public final class TelemetryVerticle extends VerticleBase {
         return BatchInterval.newBuilder().setIntervalStart(Instant.ofEpochMilli(i.startMillis()))
                 .setIntervalEnd(Instant.ofEpochMilli(i.endMillis())).setQueuedJobs(i.queuedJobs())
                 .setActiveSamples(i.activeSamples())
+                .setDedupedRows(i.dedupedRows())
                 .setGroups(i.groups().stream().map(g -> BatchGroupStats.newBuilder().setGroupKey(g.groupKey())
                         .setModelCalls(g.modelCalls()).setRows(g.rows()).setMaxRows(g.maxRows())
                         .setModelMs(g.modelMs()).setWaitMs(g.waitMs()).build()).toList())

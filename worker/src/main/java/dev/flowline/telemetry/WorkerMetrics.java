@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  * <p>Names (Prometheus form): {@code flowline_jobs_completed_total{status,model}},
  * {@code flowline_dead_letters_total{code}}, {@code flowline_batch_rows} (histogram),
  * {@code flowline_model_call_seconds}, {@code flowline_batch_wait_seconds}, {@code flowline_job_total_seconds{status}},
- * {@code flowline_result_bytes}, gauges {@code flowline_queue_depth}, {@code flowline_active_samples},
+ * {@code flowline_result_bytes}, {@code flowline_dedup_rows_total} (model rows saved by identical-sample deduplication),
+ * {@code flowline_dedup_samples_total} (result samples computed once for several jobs), gauges {@code flowline_queue_depth}, {@code flowline_active_samples},
  * {@code flowline_jobs_in_flight}, {@code flowline_records_outstanding}, {@code flowline_partitions_assigned},
  * {@code flowline_partitions_paused}. Kafka client metrics (consumer lag: {@code kafka_consumer_fetch_manager_records_lag_max})
  * are bound by the worker next to these.
@@ -33,6 +34,8 @@ public final class WorkerMetrics {
     private final Timer modelTime;
     private final Timer waitTime;
     private final DistributionSummary resultBytes;
+    private final Counter dedupedRows;
+    private final Counter dedupedSamples;
     private final AtomicInteger queueDepth = new AtomicInteger();
     private final AtomicInteger activeSamples = new AtomicInteger();
     private final AtomicInteger outstanding = new AtomicInteger();
@@ -49,6 +52,10 @@ public final class WorkerMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
         this.waitTime = Timer.builder("flowline.batch.wait").description("Time a batch waited for company (maxDelay window)").register(registry);
+        this.dedupedRows = Counter.builder("flowline.dedup.rows").description("Model rows saved by computing identical in-flight samples once")
+                .register(registry);
+        this.dedupedSamples = Counter.builder("flowline.dedup.samples")
+                .description("Samples of published results that an identical in-flight sample of another job computed").register(registry);
         this.resultBytes = DistributionSummary.builder("flowline.result.bytes").description("Encoded size of result records").baseUnit("bytes").register(registry);
         Gauge.builder("flowline.queue.depth", queueDepth, AtomicInteger::get).description("Admitted jobs waiting for their first evaluation").register(registry);
         Gauge.builder("flowline.active.samples", activeSamples, AtomicInteger::get).description("Samples being integrated").register(registry);
@@ -102,7 +109,13 @@ public final class WorkerMetrics {
         waitTime.record(r.waitNanos(), TimeUnit.NANOSECONDS);
         queueDepth.set(r.queuedJobs());
         activeSamples.set(r.activeSamples());
+        if (r.dedupedRows() > 0) dedupedRows.increment(r.dedupedRows());
         if (!costGroups.contains(r.groupKey())) refreshLearnedCosts();
+    }
+
+    /** A published result's samples that followed another job's identical sample. */
+    public void dedupedSamples(int samples) {
+        if (samples > 0) dedupedSamples.increment(samples);
     }
 
     public void jobCompleted(String status, String model, long totalMillis) {

@@ -91,7 +91,11 @@ class ImageToImageTest {
 
     /** The job's decoded samples, run alone on a scheduler over the registry. */
     private static List<float[]> run(GenerationRequest req) throws InvalidJobException {
-        Job job = factory.create(req, REF).job();
+        return together(req).get(req.getJobId()).samples();
+    }
+
+    /** The jobs' outcomes, all admitted before the first tick so that they are in flight together. */
+    private static Map<String, JobOutcome> together(GenerationRequest... reqs) throws InvalidJobException {
         ManualClock clock = new ManualClock();
         RecordingListener listener = new RecordingListener();
         DeviceScheduler scheduler = new DeviceScheduler(SchedulerOptions.defaults().withMode(BatchingMode.CONTINUOUS)
@@ -106,15 +110,19 @@ class ImageToImageTest {
                 return registry.decoder(name);
             }
         }, listener, clock);
-        assertThat(scheduler.offer(job)).isEqualTo(Admission.ACCEPTED);
-        for (int i = 0; i < 100_000 && listener.outcomes.isEmpty(); i++) {
+        for (GenerationRequest req : reqs) assertThat(scheduler.offer(factory.create(req, REF).job())).isEqualTo(Admission.ACCEPTED);
+        for (int i = 0; i < 100_000 && listener.outcomes.size() < reqs.length; i++) {
             long r = scheduler.tickOnce();
             if (r == Long.MAX_VALUE) break;
             if (r != DeviceScheduler.RAN) clock.setNanos(r);
         }
-        JobOutcome o = listener.outcome(req.getJobId());
-        assertThat(o.status()).as(o.errorMessage()).isEqualTo(JobStatus.SUCCEEDED);
-        return o.samples();
+        Map<String, JobOutcome> out = new java.util.HashMap<>();
+        for (GenerationRequest req : reqs) {
+            JobOutcome o = listener.outcome(req.getJobId());
+            assertThat(o.status()).as(o.errorMessage()).isEqualTo(JobStatus.SUCCEEDED);
+            out.put(req.getJobId(), o);
+        }
+        return out;
     }
 
     private static double meanAbsError(float[] a, float[] b) {
@@ -205,6 +213,19 @@ class ImageToImageTest {
         }
         // run at the count the scheduler picks (the largest, on an idle scheduler): near the input, as strength 0.25 is
         assertThat(meanAbsError(run(req).get(0), pixels(input))).isLessThan(0.1);
+    }
+
+    @Test
+    void identicalSamplesAreSharedOnlyWhenTheImageAndStrengthAreTheSameToo() throws Exception {
+        byte[] black = png(new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY));
+        Map<String, JobOutcome> o = together(request("a", 5, 2, init(input, 0.5)), request("same", 5, 2, init(input, 0.5)),
+                request("other-image", 5, 2, init(black, 0.5)), request("other-strength", 5, 2, init(input, 0.6)));
+        assertThat(o.get("a").dedupedSamples() + o.get("same").dedupedSamples()).as("the identical pair computed once").isEqualTo(1);
+        assertThat(o.get("same").samples().get(0)).containsExactly(o.get("a").samples().get(0));
+        for (String id : List.of("other-image", "other-strength")) {
+            assertThat(o.get(id).dedupedSamples()).as(id).isZero();
+            assertThat(o.get(id).samples().get(0)).as(id).isNotEqualTo(o.get("a").samples().get(0));
+        }
     }
 
     // ---- rejections, each naming the field ----

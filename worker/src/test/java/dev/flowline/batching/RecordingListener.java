@@ -15,7 +15,8 @@ class RecordingListener implements SchedulerListener {
     final List<JobOutcome> outcomes = new CopyOnWriteArrayList<>();
     final List<ProgressCall> progress = new CopyOnWriteArrayList<>();
     final List<BatchRecord> batches = new CopyOnWriteArrayList<>();
-    /** "completed:<id>", "capacity", in order. */
+    final List<SamplePreview> previews = new CopyOnWriteArrayList<>();
+    /** "completed:<id>", "capacity", "preview:<id>:<step>", in order. */
     final List<String> log = new CopyOnWriteArrayList<>();
 
     @Override
@@ -30,6 +31,12 @@ class RecordingListener implements SchedulerListener {
     @Override
     public void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone) {
         progress.add(new ProgressCall(job.jobId(), stepsDone, totalSteps, samplesDone));
+    }
+
+    @Override
+    public void onPreview(SamplePreview preview) {
+        previews.add(preview);
+        log.add("preview:" + preview.job().jobId() + ":" + preview.step());
     }
 
     @Override

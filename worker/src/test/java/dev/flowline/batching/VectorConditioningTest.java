@@ -109,6 +109,7 @@ class VectorConditioningTest {
         for (GenerationRequest r : reqs) {
             JobOutcome o = listener.outcome(r.getJobId());
             assertThat(o.status()).as(o.errorMessage()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(o.dedupedSamples()).as("same seed and sampler, another vector: never shared").isZero();
             out.put(r.getJobId(), o.samples());
         }
         if (reqs.length > 1) {

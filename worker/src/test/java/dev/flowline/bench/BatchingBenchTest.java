@@ -68,6 +68,15 @@ class BatchingBenchTest {
         assertThat(first.get("sweep")).isEqualTo(second.get("sweep"));
         assertThat(((java.util.Map<?, ?>) first.get("slo_attainment")).keySet()).extracting(Object::toString).contains("continuous", "request", "none");
         assertThat(Path.of((String) first.get("plots"))).isRegularFile();
+
+        // Identical jobs: a third of the trace repeats a recent job; computed once, the same bytes as computed apart.
+        @SuppressWarnings("unchecked")
+        var dedup = (java.util.Map<String, Object>) first.get("dedup");
+        assertThat((Integer) dedup.get("repeated_jobs")).isPositive();
+        assertThat((Double) dedup.get("rows_saved_fraction")).isGreaterThan(0.05).isLessThan(1.0);
+        assertThat((Long) dedup.get("rows_with_dedup")).isLessThan((Long) dedup.get("rows_without_dedup"));
+        assertThat(dedup.get("bytes_identical")).isEqualTo(true);
+        assertThat(dedup).isEqualTo(second.get("dedup"));
     }
 
     @Test
@@ -91,5 +100,20 @@ class BatchingBenchTest {
         var chosen = (java.util.Map<String, Integer>) adaptive.get("steps_chosen");
         assertThat(chosen.keySet()).allSatisfy(k -> assertThat(Integer.parseInt(k)).isBetween(4, 32));
         assertThat(chosen.keySet()).anySatisfy(k -> assertThat(Integer.parseInt(k)).isLessThan(32));
+    }
+
+    @Test
+    void thePreviewPhaseEncodesPreviewsOfTheJobsThatAskForThem() throws Exception {
+        // 28x28 analytic samples are images: previews are real PNGs, encoded in the listener as the Kafka edge would.
+        try (AnalyticGaussianModel model = AnalyticGaussianModel.builder().optSampleShape(1, 28, 28).optNumClasses(10)
+                .optCostPerCallMicros(50).optCostPerRowMicros(5).build()) {
+            ClosedLoop.Result with = ClosedLoop.run(model, SchedulerOptions.defaults().withMaxBatchRows(16), WorkloadMix.DEFAULT,
+                    0.05, 0.3, 7, SchedulerFactory.DEFAULT, 1.0);
+            ClosedLoop.Result without = ClosedLoop.run(model, SchedulerOptions.defaults().withMaxBatchRows(16), WorkloadMix.DEFAULT,
+                    0.05, 0.3, 7, SchedulerFactory.DEFAULT, 0.0);
+            assertThat(with.previewPngs()).isPositive();
+            assertThat(without.previewPngs()).isZero();
+            assertThat(with.rowsPerSecond()).isPositive();
+        }
     }
 }

@@ -23,6 +23,47 @@ import static org.assertj.core.api.Assertions.assertThat;
 class QualityBenchTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
+    /** A decoder in Java (a latent model's stage stands behind the same interface): out = scale · in, row by row. */
+    private record ScalingDecoder(int dim, float scale) implements dev.flowline.model.LatentDecoder {
+        @Override
+        public dev.flowline.model.PipelineStage stage() {
+            return new dev.flowline.model.PipelineStage("decoder", dev.flowline.model.EngineKind.ONNX_RUNTIME,
+                    Map.of(dev.flowline.model.EngineKind.ONNX_RUNTIME, "decoder.onnx"), "z", "image",
+                    new int[]{dim}, new int[]{dim}, new dev.flowline.model.ModelInfo.ValueRange(-100, 100));
+        }
+
+        @Override
+        public int inputDim() { return dim; }
+
+        @Override
+        public int outputDim() { return dim; }
+
+        @Override
+        public void run(int rows, float[] in, float[] out) {
+            for (int i = 0; i < rows * dim; i++) out[i] = scale * in[i];
+        }
+    }
+
+    @Test
+    void aLatentModelsSamplesAreDecodedBeforeTheyAreJudged() {
+        AnalyticGaussianModel model = AnalyticGaussianModel.builder().build();
+        QualityBench.Options o = QualityBench.Options.defaults(40, 1.0).withClamp(false)
+                .withSweep(List.of(Solver.EULER), List.of("uniform"), List.of(8));
+        var clf = new AnalyticClassifier(model);
+        var ref = AnalyticClassifier.referenceStats(model);
+        QualityReport plain = QualityBench.run(model, clf, ref, o, QUIET);
+        QualityReport identity = QualityBench.run(model, clf, ref, o, new QualityBench.Extras(Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of(new ScalingDecoder(model.dim(), 1f))), QUIET);
+        QualityReport flipped = QualityBench.run(model, clf, ref, o, new QualityBench.Extras(Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of(new ScalingDecoder(model.dim(), 2f))), QUIET);
+
+        assertThat(identity.points().getFirst().fd()).isEqualTo(plain.points().getFirst().fd());
+        assertThat(identity.reference().fd()).isEqualTo(plain.reference().fd());
+        // Decoded into the wrong images (twice as far out), the same samples are judged far worse: the output counts.
+        assertThat(flipped.points().getFirst().fd()).isGreaterThan(5 * plain.points().getFirst().fd() + 1);
+        assertThat(flipped.reference().fd()).isGreaterThan(5 * plain.reference().fd() + 1);
+    }
+
     @Test
     void sweepsEverySolverScheduleBespokeAndFlowMapAgainstTheReferenceAndTheDataFloor(@TempDir Path dir) throws Exception {
         AnalyticGaussianModel model = AnalyticGaussianModel.builder()

@@ -53,6 +53,13 @@ class BenchCommandTest {
         assertThat(root.get("p99_ratio_continuous_vs_request").asDouble()).isEqualTo(ratios[1]);
         assertThat(repeats.get("median_p99_ratio_continuous_vs_request").asDouble()).isEqualTo(ratios[1]);
         assertThat(repeats.get("median_p99_ratio_by_kind").has("rk4-32")).isTrue();
+        // Issue 17's contract keys beside the batching figures.
+        assertThat(root.get("adaptive_steps").has("slo_attainment_adaptive")).isTrue();
+        assertThat(root.get("adaptive_steps").has("slo_attainment_fixed")).isTrue();
+        assertThat(root.get("adaptive_steps").get("load").asDouble()).isEqualTo(1.2);
+        assertThat(root.get("dedup").get("bytes_identical").asBoolean()).isTrue();
+        assertThat(root.get("dedup").get("rows_saved_fraction").asDouble()).isPositive();
+        assertThat(root.get("preview_overhead_ratio").asDouble()).isPositive();
         assertThat(repeats.get("median_over_simulated").asDouble())
                 .isEqualTo(ratios[1] / root.get("simulated").get("p99_ratio_continuous_vs_request").asDouble());
     }

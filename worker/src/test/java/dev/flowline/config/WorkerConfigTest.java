@@ -231,4 +231,10 @@ class WorkerConfigTest {
             WorkerConfig.load(f, Map.of());
         }
     }
+
+    @Test
+    void deduplicationIsOnByDefaultAndBatchingDedupTurnsItOff() {
+        assertThat(WorkerConfig.load(null, Map.of()).batching().dedup()).isTrue();
+        assertThat(WorkerConfig.load(null, Map.of("FLOWLINE_BATCHING_DEDUP", "false")).batching().dedup()).isFalse();
+    }
 }

@@ -263,4 +263,49 @@ class JobFactoryTest {
                     assertThat(((InvalidJobException) e).field()).isEqualTo(field);
                 });
     }
+
+    /** The dedup key names everything a sample's bytes depend on, and nothing they do not. */
+    @Test
+    void requestsGetEqualDedupKeysExactlyWhenTheirSamplesAreIdentical() throws Exception {
+        String base = factory.create(req().build(), REF).job().dedupKey();
+        assertThat(base).isNotBlank();
+        // what a sample's bytes do not depend on: another id, priority, output format, deadline, progress, metadata
+        assertThat(factory.create(with(b -> b.setJobId("job-2").setPriority(9).setOutputFormat(OutputFormat.RAW_FLOAT32)
+                .setDeadline(Instant.ofEpochMilli(99)).setProgress(true).setMetadata(Map.of("k", "v"))), REF).job().dedupKey())
+                .isEqualTo(base);
+        // what they do depend on
+        List<GenerationRequest> different = List.of(
+                with(b -> b.setSeed(12)),
+                with(b -> b.setModel("flat").setConditioning(null).setOutputFormat(OutputFormat.RAW_FLOAT32)),
+                with(b -> b.setConditioning(Conditioning.newBuilder().setClassLabel(1).build())),
+                with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setSteps(5).build())),
+                with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(6).build())),
+                with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(5).setStochasticity(0.5).build())),
+                with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(5).setSchedule("shifted")
+                        .setScheduleParams(Map.of("shift", 2.0)).build())));
+        for (GenerationRequest r : different) {
+            assertThat(factory.create(r, REF).job().dedupKey()).as(r.toString()).isNotEqualTo(base);
+        }
+        GenerationRequest guided = with(b -> b.setConditioning(Conditioning.newBuilder().setClassLabel(1).build())
+                .setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(5).setGuidanceScale(2.0).build()));
+        GenerationRequest moreGuided = with(b -> b.setConditioning(Conditioning.newBuilder().setClassLabel(1).build())
+                .setSampler(SamplerSpec.newBuilder().setSolver("heun").setSteps(5).setGuidanceScale(3.0).build()));
+        assertThat(factory.create(guided, REF).job().dedupKey()).isNotEqualTo(factory.create(moreGuided, REF).job().dedupKey());
+    }
+
+    @Test
+    void previewsNeedProgressAPositiveIntervalAndAnImageModel() throws Exception {
+        assertThat(factory.create(req().build(), REF).job().previewEvery()).isZero();
+        Decoded.Valid v = factory.create(with(b -> b.setProgress(true).setPreviewEvery(5).setOutputFormat(OutputFormat.RAW_FLOAT32)), REF);
+        assertThat(v.job().previewEvery()).isEqualTo(5);
+        assertThat(v.ticket().preview()).as("raw outputs, image previews").isEqualTo(new OutputEncoder.ImageGeometry(1, 4, 4));
+        assertThat(factory.create(with(b -> b.setProgress(true).setPreviewEvery(0)), REF).ticket().preview()).isNull();
+        assertThatThrownBy(() -> factory.create(with(b -> b.setPreviewEvery(5)), REF))
+                .isInstanceOf(InvalidJobException.class).hasMessageStartingWith("previewEvery: ").hasMessageContaining("progress");
+        assertThatThrownBy(() -> factory.create(with(b -> b.setProgress(true).setPreviewEvery(-1)), REF))
+                .isInstanceOf(InvalidJobException.class).hasMessageStartingWith("previewEvery: ");
+        assertThatThrownBy(() -> factory.create(with(b -> b.setModel("flat").setProgress(true).setPreviewEvery(2)
+                .setOutputFormat(OutputFormat.RAW_FLOAT32)), REF))
+                .isInstanceOf(InvalidJobException.class).hasMessageStartingWith("previewEvery: ").hasMessageContaining("images");
+    }
 }

@@ -180,4 +180,17 @@ class ResultBuilderTest {
         assertThat(inv.rejection().errorMessage()).startsWith("sampler.steps: ");
         assertThat(CODEC.decode(inv.deadLetter(), DeadLetter.class).getJobId()).isEqualTo("bad-1");
     }
+
+    @Test
+    void theResultCountsTheJobsDeduplicatedSamples() throws Exception {
+        Decoded.Valid v = job(2, OutputFormat.RAW_FLOAT32);
+        JobOutcome o = succeeded(v.job());
+        JobOutcome shared = new JobOutcome(o.job(), o.status(), null, null, o.samples(), 0, 0, 2, 2, 3.5, 4, 0, 2);
+        GenerationResult r = CODEC.decode(new ResultBuilder(CODEC, "w-1", 1_000_000).build(shared, v.ticket(),
+                System.currentTimeMillis()).bytes(), GenerationResult.class);
+        assertThat(r.getDedupedSamples()).isEqualTo(2);
+        GenerationResult alone = CODEC.decode(new ResultBuilder(CODEC, "w-1", 1_000_000).build(o, v.ticket(),
+                System.currentTimeMillis()).bytes(), GenerationResult.class);
+        assertThat(alone.getDedupedSamples()).isZero();
+    }
 }

@@ -49,4 +49,23 @@ class LearnedCostExportTest {
         assertThat(registry.get("flowline.batch.cost.per.call.micros").tag("group", "m[4]fp32").gauge().value()).isEqualTo(25);
         assertThat(registry.get("flowline.batch.target.rows").tag("group", "m[4]fp32").gauge().value()).isEqualTo(2);
     }
+
+    @Test
+    void dedupedRowsAreSummedPerIntervalAndCountedInTheMetric() {
+        BatchAggregator a = new BatchAggregator(0);
+        a.add(new BatchRecord("m[4]fp32", 8, 8, 2, 2_000_000, 0, 0, 1, 8, 6));
+        a.add(new BatchRecord("m[4]fp32", 8, 8, 2, 2_000_000, 0, 0, 1, 8, 4));
+        assertThat(TelemetryVerticle.toAvro(a.flush(5000).orElseThrow(), List.of()).getDedupedRows()).isEqualTo(10);
+        a.add(new BatchRecord("m[4]fp32", 8, 8, 2, 2_000_000, 0, 0, 1, 8));
+        assertThat(a.flush(6000).orElseThrow().dedupedRows()).as("a new interval starts from 0").isZero();
+
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        WorkerMetrics metrics = new WorkerMetrics(registry);
+        metrics.batch(new BatchRecord("m[4]fp32", 8, 8, 2, 1_000_000, 0, 0, 0, 8, 6));
+        metrics.batch(new BatchRecord("m[4]fp32", 8, 8, 2, 1_000_000, 0, 0, 0, 8));
+        assertThat(registry.get("flowline.dedup.rows").counter().count()).isEqualTo(6);
+        metrics.dedupedSamples(3);
+        metrics.dedupedSamples(0);
+        assertThat(registry.get("flowline.dedup.samples").counter().count()).isEqualTo(3);
+    }
 }

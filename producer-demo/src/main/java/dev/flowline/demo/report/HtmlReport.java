@@ -20,7 +20,19 @@ public final class HtmlReport {
     public record JobRow(String jobId, String row, String column, String status, int samples, double latencyMs,
                          int nfe, double meanBatchRows, String error, byte[] firstSamplePng) {}
 
+    /** One image of a live-preview strip: what a job's progress showed at some step (or its final sample). */
+    public record PreviewFrame(String label, byte[] png) {}
+
     public static void write(Path file, String title, String sheetFile, Map<String, ?> summary, List<JobRow> jobs) throws IOException {
+        write(file, title, sheetFile, summary, jobs, null, List.of());
+    }
+
+    /**
+     * As above, with a strip of one job's live previews ({@code stripTitle} says which job) above the table; no strip
+     * when {@code strip} is empty.
+     */
+    public static void write(Path file, String title, String sheetFile, Map<String, ?> summary, List<JobRow> jobs,
+                             String stripTitle, List<PreviewFrame> strip) throws IOException {
         StringBuilder h = new StringBuilder(16_384);
         h.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
          .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}")
@@ -29,12 +41,23 @@ public final class HtmlReport {
          .append(".SUCCEEDED{color:#16794c}.FAILED,.EXPIRED,.CANCELLED{color:#b3261e;font-weight:600}")
          .append("img.sheet{max-width:100%;border:1px solid #ddd}img.s{width:42px;image-rendering:pixelated}")
          .append("dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{color:#666}")
+         .append(".strip{display:flex;gap:10px;flex-wrap:wrap}.strip figure{margin:0;text-align:center;font-size:12px;color:#555}")
+         .append(".strip img{width:84px;image-rendering:pixelated;border:1px solid #ddd;display:block}")
          .append("</style></head><body>\n");
         h.append("<h1>").append(esc(title)).append("</h1>\n");
         h.append("<dl>");
         summary.forEach((k, v) -> h.append("<dt>").append(esc(k)).append("</dt><dd>").append(esc(String.valueOf(v))).append("</dd>"));
         h.append("</dl>\n");
         h.append("<h2>Samples</h2>\n<img class=\"sheet\" src=\"").append(esc(sheetFile)).append("\" alt=\"contact sheet\">\n");
+        if (!strip.isEmpty()) {
+            h.append("<h2>Live previews</h2>\n<p>").append(esc(stripTitle)).append("</p>\n<div class=\"strip\">");
+            for (PreviewFrame f : strip) {
+                h.append("<figure><img alt=\"").append(esc(f.label())).append("\" src=\"data:image/png;base64,")
+                 .append(Base64.getEncoder().encodeToString(f.png())).append("\"><figcaption>").append(esc(f.label()))
+                 .append("</figcaption></figure>");
+            }
+            h.append("</div>\n");
+        }
         h.append("<h2>Jobs</h2>\n<table><thead><tr><th>job</th><th>class</th><th>sampler</th><th>status</th><th>samples</th>")
          .append("<th>latency ms</th><th>NFE</th><th>mean batch rows</th><th>first sample</th></tr></thead><tbody>\n");
         for (JobRow j : jobs) {

@@ -26,4 +26,20 @@ class HtmlReportTest {
         assertThat(html).contains("MODEL_ERROR: x &amp; y");
         assertThat(html).contains("data:image/png;base64,AQID");
     }
+
+    @Test
+    void aPreviewStripShowsEachFrameWithItsLabelAboveTheTable(@TempDir Path dir) throws Exception {
+        Path page = dir.resolve("index.html");
+        HtmlReport.write(page, "Run", "sheet.png", Map.of(), List.of(), "Job <p> asked for previews", List.of(
+                new HtmlReport.PreviewFrame("step 2, t = 0.13", new byte[]{1}),
+                new HtmlReport.PreviewFrame("final", new byte[]{2})));
+        String html = Files.readString(page);
+        assertThat(html).contains("<h2>Live previews</h2>").contains("Job &lt;p&gt; asked for previews");
+        assertThat(html.split("<figure>", -1)).hasSize(3);
+        assertThat(html).contains("data:image/png;base64,AQ==").contains("data:image/png;base64,Ag==");
+        assertThat(html.indexOf("Live previews")).isLessThan(html.indexOf("<h2>Jobs</h2>"));
+
+        HtmlReport.write(page, "Run", "sheet.png", Map.of(), List.of());
+        assertThat(Files.readString(page)).doesNotContain("Live previews");
+    }
 }
