@@ -88,7 +88,9 @@ public final class ChaosRun {
      * that worker published a progress event (sent after its first step) or a result for it, so an execution a
      * SIGKILL cut before its first progress event left the worker is not seen (both counts below are lower bounds).
      *
-     * @param rerunAfterCrash          jobs executed by more than one worker
+     * @param rerunAfterCrash          jobs that ran on a killed worker and on another one
+     * @param rerunTotal               jobs executed more than once for any reason (e.g. a record delivered again after
+     *                                 its acknowledgement was lost in a broker restart, possibly to the same worker)
      * @param inFlightAtKill           jobs a killed worker (SIGKILL, or the crash loop) had started and not finished
      * @param crashLoopKills           workers the crash-looping record killed
      * @param jobsDeadLetteredMaxDeliveries valid jobs dead-lettered MAX_DELIVERIES (in share mode, records a crashed
@@ -104,6 +106,7 @@ public final class ChaosRun {
                          @JsonProperty("crash_loop_kills") int crashLoopKills,
                          @JsonProperty("max_deliveries") int maxDeliveries,
                          @JsonProperty("rerun_after_crash") long rerunAfterCrash,
+                         @JsonProperty("rerun_total") long rerunTotal,
                          @JsonProperty("in_flight_at_kill") long inFlightAtKill,
                          @JsonProperty("jobs_dead_lettered_max_deliveries") long jobsDeadLetteredMaxDeliveries,
                          @JsonProperty("jobs_partitions") int jobsPartitions,
@@ -124,10 +127,10 @@ public final class ChaosRun {
         public String summary() {
             return String.format("chaos (%s intake, %d jobs partition(s)): submitted %d, succeeded %d, failed %d, expired %d, dead-lettered %d, LOST %d, duplicates %d"
                             + " (identical: %s), poison %d sent / %d dead-lettered, crash loop dead-lettered %s after %d kills"
-                            + " (valid jobs dead-lettered MAX_DELIVERIES %d), rerun %d / in flight at kill %d, lag %d, SIGKILL %d, SIGTERM %d (exit codes %s),"
+                            + " (valid jobs dead-lettered MAX_DELIVERIES %d), rerun after crash %d / in flight at kill %d (rerun in all %d), lag %d, SIGKILL %d, SIGTERM %d (exit codes %s),"
                             + " broker restarts %d, workers started %d, with results %d (of the first ones %d), worker max RSS %d MB (VmHWM %d MB), %.1f s -> %s",
                     intake, jobsPartitions, submitted, succeeded, failed, expired, deadLettered, lost, duplicates, duplicatesIdentical, poisonSent,
-                    poisonDeadLettered, crashLoopDeadLettered, crashLoopKills, jobsDeadLetteredMaxDeliveries, rerunAfterCrash, inFlightAtKill,
+                    poisonDeadLettered, crashLoopDeadLettered, crashLoopKills, jobsDeadLetteredMaxDeliveries, rerunAfterCrash, inFlightAtKill, rerunTotal,
                     lag, sigkills, sigterms, sigtermExitCodes, brokerRestarts, workersStarted, workersWithResults, workersThatProcessed,
                     maxWorkerRssKb / 1024, maxWorkerHwmKb / 1024, seconds, ok() ? "OK" : "FAILED");
         }
@@ -202,6 +205,9 @@ public final class ChaosRun {
                         poisonSent++;
                     }
                     if (i == s.jobs() / 5) {
+                        // the first fault waits (bounded) until every first worker published a result: the SIGKILL
+                        // meets a working worker, and in share mode all of them were seen sharing the one partition
+                        awaitResultsFrom(firstWorkers, Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(30)));
                         Process victim = workers.remove(0);
                         log.accept("SIGKILL worker pid " + victim.pid() + " mid-batch; starting a replacement");
                         victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -280,15 +286,18 @@ public final class ChaosRun {
             long hwm = memory.values().stream().mapToLong(m -> m[1]).max().orElse(0);
 
             // executions seen from outside: progress events (after a job's first step) and results, by worker
-            long rerun = 0, inFlight = 0;
+            long rerun = 0, rerunAny = 0, inFlight = 0;
             Set<String> withResults = new HashSet<>();
             for (String id : submitted) {
-                Set<String> finishedOn = out.results.getOrDefault(id, List.of()).stream().map(r -> r.getWorkerId().toString())
-                        .collect(Collectors.toSet());
+                List<GenerationResult> results = out.results.getOrDefault(id, List.of());
+                Set<String> finishedOn = results.stream().map(r -> r.getWorkerId().toString()).collect(Collectors.toSet());
                 withResults.addAll(finishedOn);
                 Set<String> ranOn = new HashSet<>(out.startedOn.getOrDefault(id, Set.of()));
                 ranOn.addAll(finishedOn);
-                if (ranOn.size() > 1) rerun++;
+                // a second result from the same worker is a second execution too (a record delivered again to it)
+                if (Math.max(ranOn.size(), results.size()) > 1) rerunAny++;
+                boolean onKilled = ranOn.stream().anyMatch(killed::contains);
+                if (onKilled && ranOn.size() > 1) rerun++;
                 if (ranOn.stream().anyMatch(w -> killed.contains(w) && !finishedOn.contains(w))) inFlight++;
             }
             long maxDeliveriesJobs = out.deadLetteredIds.values().stream().filter(IntakeVerticle.MAX_DELIVERIES::equals).count();
@@ -297,7 +306,7 @@ public final class ChaosRun {
                     lostIds.stream().sorted().limit(20).toList(), duplicates, identical, poisonSent, out.poisonDeadLettered, lag,
                     sigkills, sigterms, exitCodes, restarts, rss, hwm, (System.nanoTime() - started) / 1e9,
                     s.intake(), IntakeVerticle.MAX_DELIVERIES.equals(out.crashLoopCode), crashLoopKills, s.maxDeliveries(),
-                    rerun, inFlight, maxDeliveriesJobs, s.topicPartitions(), workerSeq, withResults.size(),
+                    rerun, rerunAny, inFlight, maxDeliveriesJobs, s.topicPartitions(), workerSeq, withResults.size(),
                     (int) firstWorkers.stream().filter(withResults::contains).count());
             keepLogs = !report.ok();
             return report;
@@ -349,6 +358,16 @@ public final class ChaosRun {
             replaceCrashed(workers);
             if (awaitConsuming(workers.get(0), deadline)) return workers.get(0);
         }
+    }
+
+    private void awaitResultsFrom(Set<String> ids, long until) throws Exception {
+        while (System.nanoTime() < until) {
+            Set<String> seen = new HashSet<>();
+            readAll(topics.resultsTopic(), v -> seen.add(CODEC.decode(v, GenerationResult.class).getWorkerId()));
+            if (seen.containsAll(ids)) return;
+            Thread.sleep(500);
+        }
+        log.accept("not every first worker published a result before the first fault");
     }
 
     private void awaitShareMembers(int n, long deadline) throws Exception {
