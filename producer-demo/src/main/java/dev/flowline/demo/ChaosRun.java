@@ -92,6 +92,8 @@ public final class ChaosRun {
      * @param rerunTotal               jobs executed more than once for any reason (e.g. a record delivered again after
      *                                 its acknowledgement was lost in a broker restart, possibly to the same worker)
      * @param inFlightAtKill           jobs a killed worker (SIGKILL, or the crash loop) had started and not finished
+     * @param finishedUnsettledAtKill  jobs a killed worker finished (result published) that ran again: the worker died
+     *                                 between the result and its commit (group) or ACCEPT (share) reaching the broker
      * @param crashLoopKills           workers the crash-looping record killed
      * @param jobsDeadLetteredMaxDeliveries valid jobs dead-lettered MAX_DELIVERIES (in share mode, records a crashed
      *                                 worker held are counted a delivery too; see README)
@@ -108,6 +110,7 @@ public final class ChaosRun {
                          @JsonProperty("rerun_after_crash") long rerunAfterCrash,
                          @JsonProperty("rerun_total") long rerunTotal,
                          @JsonProperty("in_flight_at_kill") long inFlightAtKill,
+                         @JsonProperty("finished_unsettled_at_kill") long finishedUnsettledAtKill,
                          @JsonProperty("jobs_dead_lettered_max_deliveries") long jobsDeadLetteredMaxDeliveries,
                          @JsonProperty("jobs_partitions") int jobsPartitions,
                          @JsonProperty("workers_started") int workersStarted,
@@ -127,10 +130,10 @@ public final class ChaosRun {
         public String summary() {
             return String.format("chaos (%s intake, %d jobs partition(s)): submitted %d, succeeded %d, failed %d, expired %d, dead-lettered %d, LOST %d, duplicates %d"
                             + " (identical: %s), poison %d sent / %d dead-lettered, crash loop dead-lettered %s after %d kills"
-                            + " (valid jobs dead-lettered MAX_DELIVERIES %d), rerun after crash %d / in flight at kill %d (rerun in all %d), lag %d, SIGKILL %d, SIGTERM %d (exit codes %s),"
+                            + " (valid jobs dead-lettered MAX_DELIVERIES %d), rerun after crash %d / in flight at kill %d + finished unsettled %d (rerun in all %d), lag %d, SIGKILL %d, SIGTERM %d (exit codes %s),"
                             + " broker restarts %d, workers started %d, with results %d (of the first ones %d), worker max RSS %d MB (VmHWM %d MB), %.1f s -> %s",
                     intake, jobsPartitions, submitted, succeeded, failed, expired, deadLettered, lost, duplicates, duplicatesIdentical, poisonSent,
-                    poisonDeadLettered, crashLoopDeadLettered, crashLoopKills, jobsDeadLetteredMaxDeliveries, rerunAfterCrash, inFlightAtKill, rerunTotal,
+                    poisonDeadLettered, crashLoopDeadLettered, crashLoopKills, jobsDeadLetteredMaxDeliveries, rerunAfterCrash, inFlightAtKill, finishedUnsettledAtKill, rerunTotal,
                     lag, sigkills, sigterms, sigtermExitCodes, brokerRestarts, workersStarted, workersWithResults, workersThatProcessed,
                     maxWorkerRssKb / 1024, maxWorkerHwmKb / 1024, seconds, ok() ? "OK" : "FAILED");
         }
@@ -286,7 +289,7 @@ public final class ChaosRun {
             long hwm = memory.values().stream().mapToLong(m -> m[1]).max().orElse(0);
 
             // executions seen from outside: progress events (after a job's first step) and results, by worker
-            long rerun = 0, rerunAny = 0, inFlight = 0;
+            long rerun = 0, rerunAny = 0, inFlight = 0, finishedUnsettled = 0;
             Set<String> withResults = new HashSet<>();
             for (String id : submitted) {
                 List<GenerationResult> results = out.results.getOrDefault(id, List.of());
@@ -298,6 +301,8 @@ public final class ChaosRun {
                 if (Math.max(ranOn.size(), results.size()) > 1) rerunAny++;
                 boolean onKilled = ranOn.stream().anyMatch(killed::contains);
                 if (onKilled && ranOn.size() > 1) rerun++;
+                // finished on a killed worker and still run again: its commit or ACCEPT had not reached the broker
+                if (ranOn.size() > 1 && finishedOn.stream().anyMatch(killed::contains)) finishedUnsettled++;
                 if (ranOn.stream().anyMatch(w -> killed.contains(w) && !finishedOn.contains(w))) inFlight++;
             }
             long maxDeliveriesJobs = out.deadLetteredIds.values().stream().filter(IntakeVerticle.MAX_DELIVERIES::equals).count();
@@ -306,7 +311,7 @@ public final class ChaosRun {
                     lostIds.stream().sorted().limit(20).toList(), duplicates, identical, poisonSent, out.poisonDeadLettered, lag,
                     sigkills, sigterms, exitCodes, restarts, rss, hwm, (System.nanoTime() - started) / 1e9,
                     s.intake(), IntakeVerticle.MAX_DELIVERIES.equals(out.crashLoopCode), crashLoopKills, s.maxDeliveries(),
-                    rerun, rerunAny, inFlight, maxDeliveriesJobs, s.topicPartitions(), workerSeq, withResults.size(),
+                    rerun, rerunAny, inFlight, finishedUnsettled, maxDeliveriesJobs, s.topicPartitions(), workerSeq, withResults.size(),
                     (int) firstWorkers.stream().filter(withResults::contains).count());
             keepLogs = !report.ok();
             return report;
