@@ -73,6 +73,8 @@ public final class WorkerMain implements Callable<Integer> {
             // still exits 0 after stopping what was started, instead of the JVM's 143.
             ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(cfg.models().dirs(), cfg.models().builtin(), null, null, null));
             if (cfg.models().analytic()) registry.register(analyticModel(cfg.models()));
+            String crashModel = System.getProperty(CRASH_MODEL_PROPERTY);
+            if (crashModel != null && !crashModel.isBlank()) registry.register(new CrashingModel(crashModel));
             AtomicReference<FlowlineWorker> started = new AtomicReference<>();
             AtomicBoolean stopRequested = new AtomicBoolean();
             AtomicBoolean startFailed = new AtomicBoolean();
@@ -124,6 +126,39 @@ public final class WorkerMain implements Callable<Integer> {
                     // a late interrupt from the stop hook: keep waiting for it to halt the JVM
                 }
             }
+        }
+    }
+
+    /**
+     * Test-only fault, deliberately not a configuration key: {@code -Dflowline.test.crashModel=NAME} serves a model
+     * NAME whose first evaluation halts the JVM with {@link #CRASH_EXIT_CODE}, so a chaos run can send a job that kills
+     * every worker that runs it (a crash loop) across processes, as {@code CrashRecoveryTest}'s model does in one JVM.
+     */
+    public static final String CRASH_MODEL_PROPERTY = "flowline.test.crashModel";
+    public static final int CRASH_EXIT_CODE = 86;
+
+    static final class CrashingModel implements dev.flowline.model.VelocityModel {
+        private final AnalyticGaussianModel inner;
+
+        CrashingModel(String name) {
+            inner = AnalyticGaussianModel.builder().optName(name).optSampleShape(1, 8, 8).optNumClasses(10).build();
+        }
+
+        @Override
+        public dev.flowline.model.ModelInfo info() {
+            return inner.info();
+        }
+
+        @Override
+        public void velocity(int rows, float[] x, float[] t, int[] labels, float[] out) {
+            System.err.println("test fault: model " + inner.info().name() + " evaluated, halting the worker");
+            // halt, not exit: no shutdown hook, no drain, nothing settled, as with a native crash or the OOM killer
+            Runtime.getRuntime().halt(CRASH_EXIT_CODE);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
         }
     }
 
