@@ -1,5 +1,7 @@
 package dev.flowline.bench;
 
+import dev.flowline.batching.BatchingMode;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -37,9 +39,9 @@ public final class BatchingRepeats {
         Map<String, Object> byKind = new LinkedHashMap<>();
         Map<String, List<Double>> kinds = new LinkedHashMap<>();
         for (BatchingReport r : runs) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> k = (Map<String, Object>) r.toJson(Map.of()).get("p99_ratio_by_kind");
-            k.forEach((kind, v) -> kinds.computeIfAbsent(kind, x -> new ArrayList<>()).add((Double) v));
+            OpenLoop.ModeResult c = r.modes().get(BatchingMode.CONTINUOUS), q = r.modes().get(BatchingMode.REQUEST);
+            if (c == null || q == null) continue;
+            SimulatedBatching.ratioByKind(c, q).forEach((kind, v) -> kinds.computeIfAbsent(kind, x -> new ArrayList<>()).add((Double) v));
         }
         kinds.forEach((kind, v) -> byKind.put(kind, median(v.stream().mapToDouble(Double::doubleValue).toArray())));
         out.put("median_p99_ratio_by_kind", byKind);

@@ -106,8 +106,7 @@ public final class JobFactory {
 
         SamplerSpec spec = req.getSampler();
         StepRange range = StepRange.of(spec, info, limits.maxSteps());
-        if (range != null && spec.getSolver() != null
-                && List.of("dopri5", "bespoke").contains(spec.getSolver().strip().toLowerCase(java.util.Locale.ROOT))) {
+        if (range != null && choosesOwnSteps(spec.getSolver())) {
             throw InvalidJobException.field("sampler.minSteps", "a step range needs a fixed-step solver; '" + spec.getSolver()
                     + "' chooses its own steps");
         }
@@ -327,9 +326,22 @@ public final class JobFactory {
         if (spec.getSteps() != null || spec.getNfeBudget() != null || spec.getTimes() != null) return spec.getSteps();
         String schedule = spec.getSchedule() == null ? "" : spec.getSchedule().strip().toLowerCase(java.util.Locale.ROOT);
         if (!schedule.isEmpty() && !schedule.equals("uniform") && !schedule.equals("shifted")) return null;
-        String solver = spec.getSolver() == null ? "" : spec.getSolver().strip().toLowerCase(java.util.Locale.ROOT);
-        if (solver.equals("dopri5") || solver.equals("bespoke")) return null;  // they choose their own steps
+        if (choosesOwnSteps(spec.getSolver())) return null;
         return info.defaultSampler().steps();
+    }
+
+    /**
+     * Whether the named solver takes no step count from the job: an adaptive one makes its own grid, a learned one
+     * ships its own. Asked of the sampling library; an unknown name is the sampler builder's to reject, naming it.
+     */
+    private static boolean choosesOwnSteps(String solverName) {
+        if (solverName == null) return false;
+        try {
+            dev.flowline.sampling.Solver s = dev.flowline.sampling.Solver.parse(solverName);
+            return s.isAdaptive() || s.isModelDefined();
+        } catch (InvalidSamplerException e) {
+            return false;
+        }
     }
 
     /**
