@@ -8,7 +8,6 @@ import dev.flowline.batching.Scheduler;
 import dev.flowline.config.KafkaOptions;
 import dev.flowline.kafka.offsets.PartitionProgress;
 import dev.flowline.kafka.offsets.ProgressCodec;
-import dev.flowline.telemetry.WorkerMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -68,7 +67,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
     private final OutputPublisher publisher;
     private final CancelRegistry cancels;
     private final CompletionSink completions;
-    private final WorkerMetrics metrics;
+    private final EdgeMetrics metrics;
 
     private OffsetTracker tracker;
     private org.apache.kafka.clients.consumer.Consumer<String, byte[]> kafkaConsumer;
@@ -141,14 +140,14 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
 
     public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, Map<String, Object> consumerProps,
                           Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
-                          CompletionSink completions, WorkerMetrics metrics) {
+                          CompletionSink completions, EdgeMetrics metrics) {
         this(options, jobsTopic, deadLetterTopic, hook -> new RevokeAwareConsumer(consumerProps, hook), scheduler, decoder,
                 publisher, cancels, completions, metrics);
     }
 
     public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, JobsConsumerFactory consumerFactory,
                           Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
-                          CompletionSink completions, WorkerMetrics metrics) {
+                          CompletionSink completions, EdgeMetrics metrics) {
         this.options = options;
         this.jobsTopic = jobsTopic;
         this.deadLetterTopic = deadLetterTopic;

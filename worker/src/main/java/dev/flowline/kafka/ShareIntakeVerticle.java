@@ -4,7 +4,6 @@ import dev.flowline.batching.Admission;
 import dev.flowline.batching.JobStatus;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.config.KafkaOptions;
-import dev.flowline.telemetry.WorkerMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -66,7 +65,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     private final OutputPublisher publisher;
     private final CancelRegistry cancels;
     private final IntakeVerticle.CompletionSink completions;
-    private final WorkerMetrics metrics;
+    private final EdgeMetrics metrics;
 
     // ---- event-loop state ----
     /** Decoded jobs not admitted yet, oldest first; non-empty only while the scheduler is full. */
@@ -101,7 +100,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     public ShareIntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic,
                                Supplier<ShareConsumer<String, byte[]>> consumerFactory, Scheduler scheduler,
                                RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
-                               IntakeVerticle.CompletionSink completions, WorkerMetrics metrics) {
+                               IntakeVerticle.CompletionSink completions, EdgeMetrics metrics) {
         this.options = options;
         this.jobsTopic = jobsTopic;
         this.deadLetterTopic = deadLetterTopic;
