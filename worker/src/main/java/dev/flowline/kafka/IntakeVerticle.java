@@ -469,7 +469,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
         // clean: the deliveries abandoned here did not crash anything, so the next owner does not count them
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         tracker.commits(r.partitions, true).forEach((tp, c) -> offsets.put(tp, new OffsetAndMetadata(c.offset(), ProgressCodec.encode(c.progress()))));
-        List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && r.partitions.contains(t.record().partition()));
+        List<Job> abandoned = scheduler.abandon(job -> r.partitions.contains(JobTicket.of(job).record().partition()));
         log.info("revoked {}: committing {}, abandoned {} jobs (redelivered to the next owner)", r.partitions,
                 offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())), abandoned.size());
         for (TopicPartition tp : r.partitions) tracker.revoke(tp);
@@ -483,7 +483,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
         Set<TopicPartition> tracked = parts.stream().filter(tracker::isAssigned).collect(Collectors.toSet());
         if (!tracked.isEmpty()) {
             // lost partitions (or a revoke whose hook gave up): their jobs go back to the group uncommitted
-            List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && tracked.contains(t.record().partition()));
+            List<Job> abandoned = scheduler.abandon(job -> tracked.contains(JobTicket.of(job).record().partition()));
             tracked.forEach(tracker::revoke);
             metrics.partitionsRemoved(why, tracked.size());
             limited.removeAll(tracked);

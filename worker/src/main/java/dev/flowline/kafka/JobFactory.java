@@ -77,7 +77,7 @@ public final class JobFactory {
         this.samplerLimits = new SamplerLimits(limits.maxSteps(), limits.maxNfe());
     }
 
-    /** The job for a request read from {@code record}; its attachment is the returned ticket. */
+    /** The job for a request read from {@code record}; its origin is the returned ticket. */
     public Decoded.Valid create(GenerationRequest req, RecordRef record) throws InvalidJobException {
         String jobId = req.getJobId();
         if (jobId == null || jobId.isBlank()) throw InvalidJobException.field("jobId", "must not be blank");
@@ -117,7 +117,7 @@ public final class JobFactory {
                 valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler), preview);
         Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
-                .optAttachment(ticket).optSamplerKey(sampler.config() + (start == null ? "" : "/from t=" + start.t0()))
+                .optOrigin(ticket).optSamplerKey(sampler.config() + (start == null ? "" : "/from t=" + start.t0()))
                 .optDedupKey(dedupKey(info, cond, start, sampler, req.getSeed())).optPreviewEvery(previewEvery)
                 .optEvaluationsPerSample(sampler.steps() > 0 && (start == null || start.t0() < 1)
                         ? sampler.maxNfe() : 0); // adaptive solvers: unknown; strength 0: none

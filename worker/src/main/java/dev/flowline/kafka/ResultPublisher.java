@@ -91,10 +91,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     }
 
     private void publish(JobOutcome outcome) {
-        if (!(outcome.job().attachment() instanceof JobTicket ticket)) {
-            log.error("job {} has no Kafka ticket; its result cannot be published", outcome.job().jobId());
-            return;
-        }
+        JobTicket ticket = JobTicket.of(outcome.job());
         pending++;
         if (outcome.job().progress()) finalProgress(outcome, ticket);
         vertx.executeBlocking(() -> stage(builder.prepare(outcome, ticket, System.currentTimeMillis())), false)
@@ -182,7 +179,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     /** {@link #progress(Job, int, int, int)} with the decoder calls so far (latent models). */
     public void progress(Job job, int stepsDone, int totalSteps, int samplesDone, int decodeCalls) {
         context.runOnContext(v -> {
-            if (!(job.attachment() instanceof JobTicket t)) return;
+            JobTicket t = JobTicket.of(job);
             boolean last = samplesDone >= t.numSamples();
             if (last && finalSent.contains(job.jobId())) return;
             if (!throttle.shouldEmit(job.jobId(), System.currentTimeMillis(), last)) return;
@@ -198,7 +195,8 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
      */
     public void preview(dev.flowline.batching.SamplePreview p) {
         context.runOnContext(v -> {
-            if (!(p.job().attachment() instanceof JobTicket t) || t.preview() == null) return;
+            JobTicket t = JobTicket.of(p.job());
+            if (t.preview() == null) return;
             if (finalSent.contains(t.jobId())) return; // the job's last event went out
             byte[] png;
             try {

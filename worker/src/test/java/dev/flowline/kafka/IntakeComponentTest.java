@@ -194,7 +194,7 @@ class IntakeComponentTest {
     private void finish(String jobId) {
         Job job = scheduler.running.stream().filter(j -> j.jobId().equals(jobId)).findFirst().orElseThrow();
         scheduler.running.remove(job);
-        intake.markDone(((JobTicket) job.attachment()).record());
+        intake.markDone(JobTicket.of(job).record());
     }
 
     private OffsetAndMetadata committed(TopicPartition tp) {
@@ -255,13 +255,13 @@ class IntakeComponentTest {
         assign(P0);
         records(P0, 0, "j0");
         await(WAIT, "j0 running", () -> scheduler.offered.size() == 1);
-        RecordRef first = ((JobTicket) scheduler.offered.get(0).attachment()).record();
+        RecordRef first = JobTicket.of(scheduler.offered.get(0)).record();
         assign();
         await(WAIT, "j0 abandoned", () -> scheduler.abandoned.size() == 1);
         assign(P0);
         records(P0, 0, "j0");
         await(WAIT, "j0 running again", () -> scheduler.offered.size() == 2);
-        RecordRef second = ((JobTicket) scheduler.offered.get(1).attachment()).record();
+        RecordRef second = JobTicket.of(scheduler.offered.get(1)).record();
         assertThat(second.generation()).isGreaterThan(first.generation());
 
         intake.markDone(first); // the result of the first run arrives late
