@@ -3,7 +3,6 @@ package dev.flowline.app;
 import dev.flowline.batching.BatchRecord;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.JobOutcome;
-import dev.flowline.batching.ModelProvider;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.batching.SchedulerListener;
 import dev.flowline.config.WorkerConfig;
@@ -20,9 +19,7 @@ import dev.flowline.kafka.RequestDecoder;
 import dev.flowline.kafka.ResultBuilder;
 import dev.flowline.kafka.ResultPublisher;
 import dev.flowline.kafka.ShareIntakeVerticle;
-import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.ModelRegistry;
-import dev.flowline.model.VelocityModel;
 import dev.flowline.output.OutputMetrics;
 import dev.flowline.output.OutputOffloader;
 import dev.flowline.output.OutputStore;
@@ -44,7 +41,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -135,23 +131,14 @@ public final class FlowlineWorker {
                 telemetry.batch(batch);
             }
         };
-        ModelProvider models = new ModelProvider() {
-            @Override
-            public Optional<VelocityModel> find(String name) {
-                return registry.names().contains(name) ? Optional.of(registry.get(name)) : Optional.empty();
-            }
-
-            @Override
-            public Optional<LatentDecoder> decoder(String name) {
-                return registry.names().contains(name) ? registry.decoder(name) : Optional.empty();
-            }
-        };
-        this.scheduler = Scheduler.start(config.batching(), models, listener);
+        // One view of the registry for intake and scheduler: a job that passed intake is never unknown at admission.
+        RegistryCatalog models = new RegistryCatalog(registry);
+        this.scheduler = Scheduler.start(config.batching(), models.provider(), listener);
         metrics.bindJobsInFlight(scheduler::jobsInFlight);
         metrics.bindLearnedCosts(scheduler::learnedCosts);
         telemetry.withLearnedCosts(scheduler::learnedCosts);
 
-        JobFactory jobs = new JobFactory(new RegistryCatalog(registry), config.limits());
+        JobFactory jobs = new JobFactory(models, config.limits());
         RequestDecoder decoder = new RequestDecoder(codec, jobs, workerId, config.limits().maxResultBytes());
         this.results = new ResultPublisher(topics.resultsTopic(), topics.progressTopic(), workerId,
                 new ResultBuilder(codec, workerId, config.limits().maxResultBytes()), codec, publisher, metrics,

@@ -310,7 +310,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
                 log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
             }
             case REJECTED_DUPLICATE -> deadLetterNow(v, "DUPLICATE_JOB", "a job with id '" + v.job().jobId() + "' is already running on this worker");
-            case REJECTED_UNKNOWN_MODEL -> deadLetterNow(v, InvalidJobException.UNKNOWN_MODEL, "the scheduler has no model '" + v.job().model() + "'");
+            case REJECTED_UNKNOWN_MODEL -> deadLetter(decoder.unknownModel(v));
         }
         return a;
     }

@@ -77,6 +77,15 @@ public final class JobFactory {
         this.samplerLimits = new SamplerLimits(limits.maxSteps(), limits.maxNfe());
     }
 
+    /**
+     * The rejection of a job naming a model this worker does not serve: the one UNKNOWN_MODEL there is, whether intake
+     * finds the model missing or (after the registry changed) the scheduler does at admission.
+     */
+    public InvalidJobException unknownModel(String model) {
+        return new InvalidJobException(InvalidJobException.UNKNOWN_MODEL, "model",
+                "unknown model '" + Rejection.abbreviate(model, 200) + "'; this worker serves " + models.names(), null);
+    }
+
     /** The job for a request read from {@code record}; its origin is the returned ticket. */
     public Decoded.Valid create(GenerationRequest req, RecordRef record) throws InvalidJobException {
         String jobId = req.getJobId();
@@ -85,8 +94,7 @@ public final class JobFactory {
             // the id keys the result and every event: a huge one would make them too large to publish
             throw InvalidJobException.field("jobId", jobId.length() + " characters, more than the limit " + MAX_JOB_ID_CHARS);
         }
-        ModelInfo info = models.info(req.getModel()).orElseThrow(() -> new InvalidJobException(InvalidJobException.UNKNOWN_MODEL,
-                "model", "unknown model '" + Rejection.abbreviate(req.getModel(), 200) + "'; this worker serves " + models.names(), null));
+        ModelInfo info = models.info(req.getModel()).orElseThrow(() -> unknownModel(req.getModel()));
 
         int n = req.getNumSamples();
         if (n < 1 || n > limits.maxSamples()) {

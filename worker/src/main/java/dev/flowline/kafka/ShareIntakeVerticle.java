@@ -341,7 +341,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
                 case ACCEPTED, REJECTED_FULL -> { }
                 case REJECTED_SHUTDOWN -> release(head.record());
                 case REJECTED_DUPLICATE -> deadLetterNow(head, "DUPLICATE_JOB", "a job with id '" + head.job().jobId() + "' is already running on this worker");
-                case REJECTED_UNKNOWN_MODEL -> deadLetterNow(head, InvalidJobException.UNKNOWN_MODEL, "the scheduler has no model '" + head.job().model() + "'");
+                case REJECTED_UNKNOWN_MODEL -> deadLetter(decoder.unknownModel(head));
             }
         }
         updateFetch();
