@@ -1,7 +1,7 @@
 package dev.flowline.demo;
 
 import dev.flowline.config.WorkerConfig;
-import dev.flowline.kafka.FlowlineWorker;
+import dev.flowline.app.FlowlineWorker;
 import dev.flowline.kafka.WorkerTopics;
 import dev.flowline.kafka.broker.EmbeddedKafkaBroker;
 import dev.flowline.model.ModelRegistry;

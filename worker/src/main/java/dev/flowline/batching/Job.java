@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * A job as the scheduler sees it: N sample states of one model. Built at the Kafka edge from a validated request.
- * Required: jobId, model, samples. Optional: priority (0), deadline (none), progress (off), attachment (caller data
- * handed back untouched in the outcome, e.g. the Kafka record's partition and offset), samplerKey (none: see
+ * Required: jobId, model, samples. Optional: priority (0), deadline (none), progress (off), origin (the caller's
+ * {@link Origin}, handed back untouched with the job, e.g. the Kafka record and how to build its result), samplerKey (none: see
  * {@link Builder#optSamplerKey}), dedupKey (none: see {@link Builder#optDedupKey}), previewEvery (0: see
  * {@link Builder#optPreviewEvery}).
  */
@@ -20,13 +20,21 @@ public final class Job {
     private final int priority;
     private final Instant deadline;
     private final boolean progress;
-    private final Object attachment;
+    private final Origin origin;
     private final String samplerKey;
     private final String dedupKey;
     private final int previewEvery;
     private final StepChoice stepChoice;
     private final int chosenSteps;
     private final int evaluationsPerSample;
+
+    /**
+     * Where a job came from, as its caller knows it: implemented by the caller's own type (the Kafka edge's ticket,
+     * a benchmark's arrival) and handed back untouched wherever the job is (outcomes, progress, previews, abandoned
+     * jobs). The scheduler never looks inside, so this package needs nothing of its callers.
+     */
+    public interface Origin {
+    }
 
     private Job(Builder b) {
         this.jobId = b.jobId;
@@ -35,7 +43,7 @@ public final class Job {
         this.priority = b.priority;
         this.deadline = b.deadline;
         this.progress = b.progress;
-        this.attachment = b.attachment;
+        this.origin = b.origin;
         this.samplerKey = b.samplerKey;
         this.dedupKey = b.dedupKey;
         this.previewEvery = b.previewEvery;
@@ -55,7 +63,8 @@ public final class Job {
     /** Null when the job has no deadline. */
     public Instant deadline() { return deadline; }
     public boolean progress() { return progress; }
-    public Object attachment() { return attachment; }
+    /** Null when the caller gave none. */
+    public Origin origin() { return origin; }
     /** Null when not given. */
     public String samplerKey() { return samplerKey; }
     /** Null when not given: the job's samples are never shared. */
@@ -73,7 +82,7 @@ public final class Job {
     Job withChosenSteps(int steps) {
         if (stepChoice == null) throw new IllegalStateException("job " + jobId + " has no step range");
         Builder b = new Builder().setJobId(jobId).setModel(model).setSamples(stepChoice.samplesFor().apply(steps))
-                .optPriority(priority).optDeadline(deadline).optProgress(progress).optAttachment(attachment)
+                .optPriority(priority).optDeadline(deadline).optProgress(progress).optOrigin(origin)
                 .optSamplerKey(samplerKey).optStepChoice(stepChoice).optPreviewEvery(previewEvery)
                 .optEvaluationsPerSample(stepChoice.evaluationsFor().applyAsInt(steps))
                 // the key was made for the range's largest count: only jobs that run the same count share samples
@@ -94,7 +103,7 @@ public final class Job {
         private int priority;
         private Instant deadline;
         private boolean progress;
-        private Object attachment;
+        private Origin origin;
         private String samplerKey;
         private String dedupKey;
         private int previewEvery;
@@ -108,7 +117,7 @@ public final class Job {
         public Builder optPriority(int priority) { this.priority = priority; return this; }
         public Builder optDeadline(Instant deadline) { this.deadline = deadline; return this; }
         public Builder optProgress(boolean progress) { this.progress = progress; return this; }
-        public Builder optAttachment(Object attachment) { this.attachment = attachment; return this; }
+        public Builder optOrigin(Origin origin) { this.origin = origin; return this; }
 
         /**
          * What makes two jobs' samplers alike for request-level batching (e.g. solver, steps and guidance), which runs

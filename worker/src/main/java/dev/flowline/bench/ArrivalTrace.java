@@ -1,5 +1,7 @@
 package dev.flowline.bench;
 
+import dev.flowline.batching.Job;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -23,7 +25,7 @@ public record ArrivalTrace(double ratePerSecond, double durationSeconds, List<Ar
      * @param label    class label, or -1 for a model without classes
      * @param seed     the job's sampling seed
      */
-    public record Arrival(int index, long atNanos, int mixEntry, int label, long seed) {
+    public record Arrival(int index, long atNanos, int mixEntry, int label, long seed) implements Job.Origin {
     }
 
     public ArrivalTrace {

@@ -32,26 +32,26 @@ final class MixJobFactory {
     }
 
     /** A job of mix entry {@code entry}; {@code label} is used only when the model has classes. */
-    Job job(String id, int entry, int label, long seed, Object attachment) {
-        return job(id, entry, label, seed, attachment, 0);
+    Job job(String id, int entry, int label, long seed, Job.Origin origin) {
+        return job(id, entry, label, seed, origin, 0);
     }
 
     /**
-     * As {@link #job(String, int, int, long, Object)}; with {@code minSteps > 0} the job accepts any step count from
+     * As {@link #job(String, int, int, long, Job.Origin)}; with {@code minSteps > 0} the job accepts any step count from
      * {@code minSteps} to its entry's steps, and the scheduler picks (load-adaptive step counts).
      */
-    Job job(String id, int entry, int label, long seed, Object attachment, int minSteps) {
-        return job(id, entry, label, seed, attachment, minSteps, 0);
+    Job job(String id, int entry, int label, long seed, Job.Origin origin, int minSteps) {
+        return job(id, entry, label, seed, origin, minSteps, 0);
     }
 
     /** As above; {@code previewEvery > 0} asks for progress with a preview every that many steps. */
-    Job job(String id, int entry, int label, long seed, Object attachment, int minSteps, int previewEvery) {
+    Job job(String id, int entry, int label, long seed, Job.Origin origin, int minSteps, int previewEvery) {
         int sampleLabel = numClasses > 0 ? Math.floorMod(label, numClasses) : VelocityField.NO_LABEL;
         WorkloadMix.Entry e = mix.entries().get(entry);
         // As the Kafka edge keys them: request-level batching only runs like samplers together.
         String samplerKey = e.solver().id() + "/" + e.steps() + "/w" + e.guidanceScale();
         Job.Builder b = Job.builder().setJobId(id).setModel(model).setSamples(states(samplers[entry], e.samples(), seed, sampleLabel))
-                .optAttachment(attachment).optSamplerKey(samplerKey).optEvaluationsPerSample(samplers[entry].maxNfe())
+                .optOrigin(origin).optSamplerKey(samplerKey).optEvaluationsPerSample(samplers[entry].maxNfe())
                 // what a sample's bytes depend on here: the kind's sampler, the label and the seed (as the edge keys it)
                 .optDedupKey(model + "|" + samplers[entry].config() + "|label=" + sampleLabel + "|seed=" + seed);
         if (previewEvery > 0) b.optProgress(true).optPreviewEvery(previewEvery);

@@ -68,7 +68,7 @@ final class OpenLoop {
         SchedulerListener listener = new SchedulerListener() {
             @Override
             public void onCompleted(JobOutcome outcome) {
-                int i = (Integer) outcome.job().attachment();
+                int i = ((ArrivalTrace.Arrival) outcome.job().origin()).index();
                 doneAt[i] = System.nanoTime();
                 status[i] = outcome.status();
                 queued[i] = outcome.queuedNanos();
@@ -92,7 +92,7 @@ final class OpenLoop {
                 long due = start + a.atNanos();
                 waitUntil(due);
                 if (System.nanoTime() - cutoff >= 0) break;
-                Job job = jobs.job(mode.name().toLowerCase() + "-" + a.index(), a.mixEntry(), a.label(), a.seed(), a.index());
+                Job job = jobs.job(mode.name().toLowerCase() + "-" + a.index(), a.mixEntry(), a.label(), a.seed(), a);
                 Admission admission;
                 while ((admission = scheduler.offer(job)) == Admission.REJECTED_FULL && System.nanoTime() - cutoff < 0) {
                     LockSupport.parkNanos(200_000);

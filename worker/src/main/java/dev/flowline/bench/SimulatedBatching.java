@@ -237,7 +237,7 @@ public final class SimulatedBatching {
         SchedulerListener listener = new SchedulerListener() {
             @Override
             public void onCompleted(JobOutcome outcome) {
-                int i = (Integer) outcome.job().attachment();
+                int i = ((ArrivalTrace.Arrival) outcome.job().origin()).index();
                 doneAt[i] = device[0].nanoTime();
                 status[i] = outcome.status();
                 chosenSteps[i] = outcome.job().chosenSteps();
@@ -254,7 +254,7 @@ public final class SimulatedBatching {
         try (SimulatedDevice sim = new SimulatedDevice(options, ModelProvider.of(model), cost, listener)) {
             device[0] = sim;
             for (ArrivalTrace.Arrival a : trace.arrivals()) {
-                sim.submitAt(a.atNanos(), jobs.job("sim-" + a.index(), a.mixEntry(), a.label(), a.seed(), a.index(), minSteps[a.mixEntry()]));
+                sim.submitAt(a.atNanos(), jobs.job("sim-" + a.index(), a.mixEntry(), a.label(), a.seed(), a, minSteps[a.mixEntry()]));
             }
             sim.run(cutoff);
             OpenLoop.ModeResult m = OpenLoop.summarise(options.mode(), trace, mix, doneAt, status, queued, sampling,

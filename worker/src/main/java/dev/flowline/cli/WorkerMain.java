@@ -2,7 +2,7 @@ package dev.flowline.cli;
 
 import dev.flowline.config.ModelOptions;
 import dev.flowline.config.WorkerConfig;
-import dev.flowline.kafka.FlowlineWorker;
+import dev.flowline.app.FlowlineWorker;
 import dev.flowline.kafka.WorkerTopics;
 import dev.flowline.kafka.broker.EmbeddedKafkaBroker;
 import dev.flowline.model.AnalyticGaussianModel;

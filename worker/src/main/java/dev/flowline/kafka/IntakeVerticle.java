@@ -3,14 +3,11 @@ package dev.flowline.kafka;
 import dev.flowline.batching.Admission;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.JobOutcome;
-import dev.flowline.batching.JobStatus;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.config.KafkaOptions;
 import dev.flowline.kafka.offsets.PartitionProgress;
 import dev.flowline.kafka.offsets.ProgressCodec;
-import dev.flowline.telemetry.WorkerMetrics;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
@@ -33,8 +30,9 @@ import java.util.stream.Collectors;
  * Reads the jobs topic and admits jobs to the scheduler; owns the offsets of what it read.
  *
  * <p>Per record: track it ({@link OffsetTracker}), decode and validate it on a worker thread, then offer the job
- * or dead-letter the record. A record is done when its result (or dead letter) is acked; the highest contiguous
- * done offset of each partition is committed every {@code commitInterval}, on revoke and at shutdown.
+ * or dead-letter the record (steps shared with the share intake: {@link JobRecords}). A record is done when its
+ * result (or dead letter) is acked; the highest contiguous done offset of each partition is committed every
+ * {@code commitInterval}, on revoke and at shutdown.
  *
  * <p>Backpressure never stops polling (a consumer that stops polling is evicted from the group): when the scheduler
  * is full, or a partition has {@code maxOutstandingPerPartition} unfinished records, the intake pauses partitions
@@ -61,14 +59,10 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
 
     private final KafkaOptions options;
     private final String jobsTopic;
-    private final String deadLetterTopic;
     private final JobsConsumerFactory consumerFactory;
     private final Scheduler scheduler;
-    private final RequestDecoder decoder;
-    private final OutputPublisher publisher;
-    private final CancelRegistry cancels;
-    private final CompletionSink completions;
-    private final WorkerMetrics metrics;
+    private final JobRecords records;
+    private final EdgeMetrics metrics;
 
     private OffsetTracker tracker;
     private org.apache.kafka.clients.consumer.Consumer<String, byte[]> kafkaConsumer;
@@ -141,23 +135,19 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
 
     public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, Map<String, Object> consumerProps,
                           Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
-                          CompletionSink completions, WorkerMetrics metrics) {
+                          CompletionSink completions, EdgeMetrics metrics) {
         this(options, jobsTopic, deadLetterTopic, hook -> new RevokeAwareConsumer(consumerProps, hook), scheduler, decoder,
                 publisher, cancels, completions, metrics);
     }
 
     public IntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic, JobsConsumerFactory consumerFactory,
                           Scheduler scheduler, RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
-                          CompletionSink completions, WorkerMetrics metrics) {
+                          CompletionSink completions, EdgeMetrics metrics) {
         this.options = options;
         this.jobsTopic = jobsTopic;
-        this.deadLetterTopic = deadLetterTopic;
         this.consumerFactory = consumerFactory;
         this.scheduler = scheduler;
-        this.decoder = decoder;
-        this.publisher = publisher;
-        this.cancels = cancels;
-        this.completions = completions;
+        this.records = new JobRecords(IntakeVerticle.class, log, deadLetterTopic, decoder, publisher, cancels, completions, metrics);
         this.metrics = metrics;
     }
 
@@ -204,17 +194,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
         }
         RecordRef ref = new RecordRef(tp, tracker.generation(tp), rec.offset(), rec.key(), rec.timestamp());
         if (tracker.atLimit(tp) && limited.add(tp)) applyPauses(false);
-        byte[] value = rec.value();
-        // Ordered: one decode at a time per intake, so jobs reach the scheduler in record order.
-        vertx.executeBlocking(() -> decoder.decode(ref, value), true).onComplete(ar -> {
-            if (ar.succeeded()) {
-                onDecoded(ar.result());
-            } else {
-                log.error("decoding {} failed unexpectedly", ref, ar.cause());
-                Rejection r = Rejection.of(RequestDecoder.INVALID_REQUEST, ar.cause(), null);
-                deadLetter(new Decoded.Invalid(ref, r, decoder.deadLetter(ref, value, r, System.currentTimeMillis())));
-            }
-        });
+        records.decode(vertx, ref, rec.value(), this::onDecoded, this::deadLetter);
     }
 
     private void onDecoded(Decoded d) {
@@ -257,9 +237,10 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
                 queue.poll();
                 continue;
             }
-            if (cancels.isCancelled(head.job.job().jobId())) {
+            if (records.cancelled(head.job.job())) {
                 queue.poll();
-                completeCancelled(head.job);
+                started(ref);
+                records.completeCancelled(head.job.job());
                 continue;
             }
             boolean suspect = false;
@@ -310,8 +291,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
             case REJECTED_SHUTDOWN -> {
                 log.debug("{} not admitted: scheduler shutting down (redelivered later)", v.record());
             }
-            case REJECTED_DUPLICATE -> deadLetterNow(v, "DUPLICATE_JOB", "a job with id '" + v.job().jobId() + "' is already running on this worker");
-            case REJECTED_UNKNOWN_MODEL -> deadLetterNow(v, InvalidJobException.UNKNOWN_MODEL, "the scheduler has no model '" + v.job().model() + "'");
+            case REJECTED_DUPLICATE, REJECTED_UNKNOWN_MODEL -> deadLetter(records.refused(v, a));
         }
         return a;
     }
@@ -329,11 +309,6 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
 
     // ---- dead letters and completions ----
 
-    private void completeCancelled(Decoded.Valid v) {
-        started(v.record());
-        completions.completed(notRun(v.job(), JobStatus.CANCELLED, "CANCELLED", "cancelled before it started"));
-    }
-
     private void started(RecordRef ref) {
         tracker.started(ref.partition(), ref.generation(), ref.offset());
     }
@@ -341,10 +316,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
     private void deadLetter(Decoded.Invalid inv) {
         RecordRef ref = inv.record();
         started(ref);
-        metrics.deadLettered(inv.rejection().errorCode());
-        log.info("dead-lettering {} ({}): {}", ref, inv.rejection().errorCode(), inv.rejection().errorMessage());
-        // the key is cut as in the envelope: a record with a huge key must still get a dead letter the broker accepts
-        publisher.sendReliably(deadLetterTopic, Rejection.abbreviate(ref.key(), Rejection.MAX_ID_CHARS), inv.deadLetter(), () -> isCurrent(ref))
+        records.sendDeadLetter(inv, () -> isCurrent(ref))
                 .onComplete(ar -> {
                     if (ar.succeeded()) markDone(ref);
                     else log.warn("dead letter of {} not sent (it will be redelivered): {}", ref, ar.cause().toString());
@@ -352,9 +324,8 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
     }
 
     private void deadLetterNow(Decoded.Valid v, String code, String message) {
-        Rejection r = new Rejection(code, IntakeVerticle.class.getName(), message, v.job().jobId());
         // the original bytes travel with the job until admission, so a replay tool can re-drive this record too
-        deadLetter(new Decoded.Invalid(v.record(), r, decoder.deadLetter(v.record(), v.value(), r, System.currentTimeMillis())));
+        deadLetter(records.rejected(v.record(), v.value(), v.job().jobId(), code, message));
     }
 
     /** A record is done (its result or dead letter was acked). Callable from any thread. */
@@ -380,10 +351,6 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
                 if (r.partitions.contains(tp) && tracker.settled(r.partitions)) finishRevoke(r);
             }
         }
-    }
-
-    static JobOutcome notRun(Job job, JobStatus status, String code, String message) {
-        return new JobOutcome(job, status, code, message, List.of(), 0, 0, 0, 0, 0, 0);
     }
 
     // ---- pauses ----
@@ -470,7 +437,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
         // clean: the deliveries abandoned here did not crash anything, so the next owner does not count them
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         tracker.commits(r.partitions, true).forEach((tp, c) -> offsets.put(tp, new OffsetAndMetadata(c.offset(), ProgressCodec.encode(c.progress()))));
-        List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && r.partitions.contains(t.record().partition()));
+        List<Job> abandoned = scheduler.abandon(job -> r.partitions.contains(JobTicket.of(job).record().partition()));
         log.info("revoked {}: committing {}, abandoned {} jobs (redelivered to the next owner)", r.partitions,
                 offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())), abandoned.size());
         for (TopicPartition tp : r.partitions) tracker.revoke(tp);
@@ -484,7 +451,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
         Set<TopicPartition> tracked = parts.stream().filter(tracker::isAssigned).collect(Collectors.toSet());
         if (!tracked.isEmpty()) {
             // lost partitions (or a revoke whose hook gave up): their jobs go back to the group uncommitted
-            List<Job> abandoned = scheduler.abandon(job -> job.attachment() instanceof JobTicket t && tracked.contains(t.record().partition()));
+            List<Job> abandoned = scheduler.abandon(job -> tracked.contains(JobTicket.of(job).record().partition()));
             tracked.forEach(tracker::revoke);
             metrics.partitionsRemoved(why, tracked.size());
             limited.removeAll(tracked);
@@ -623,10 +590,7 @@ public final class IntakeVerticle extends VerticleBase implements JobIntake {
     }
 
     private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
-        if (context == null) return Future.succeededFuture(); // never deployed (a start that failed or was stopped early)
-        Promise<T> p = Promise.promise();
-        context.runOnContext(v -> action.get().onComplete(p));
-        return p.future();
+        return JobRecords.onContext(context, action);
     }
 
     private static Set<io.vertx.kafka.client.common.TopicPartition> toVertx(Set<TopicPartition> parts) {

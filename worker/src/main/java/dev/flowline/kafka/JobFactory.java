@@ -77,7 +77,16 @@ public final class JobFactory {
         this.samplerLimits = new SamplerLimits(limits.maxSteps(), limits.maxNfe());
     }
 
-    /** The job for a request read from {@code record}; its attachment is the returned ticket. */
+    /**
+     * The rejection of a job naming a model this worker does not serve: the one UNKNOWN_MODEL there is, whether intake
+     * finds the model missing or (after the registry changed) the scheduler does at admission.
+     */
+    public InvalidJobException unknownModel(String model) {
+        return new InvalidJobException(InvalidJobException.UNKNOWN_MODEL, "model",
+                "unknown model '" + Rejection.abbreviate(model, 200) + "'; this worker serves " + models.names(), null);
+    }
+
+    /** The job for a request read from {@code record}; its origin is the returned ticket. */
     public Decoded.Valid create(GenerationRequest req, RecordRef record) throws InvalidJobException {
         String jobId = req.getJobId();
         if (jobId == null || jobId.isBlank()) throw InvalidJobException.field("jobId", "must not be blank");
@@ -85,8 +94,7 @@ public final class JobFactory {
             // the id keys the result and every event: a huge one would make them too large to publish
             throw InvalidJobException.field("jobId", jobId.length() + " characters, more than the limit " + MAX_JOB_ID_CHARS);
         }
-        ModelInfo info = models.info(req.getModel()).orElseThrow(() -> new InvalidJobException(InvalidJobException.UNKNOWN_MODEL,
-                "model", "unknown model '" + Rejection.abbreviate(req.getModel(), 200) + "'; this worker serves " + models.names(), null));
+        ModelInfo info = models.info(req.getModel()).orElseThrow(() -> unknownModel(req.getModel()));
 
         int n = req.getNumSamples();
         if (n < 1 || n > limits.maxSamples()) {
@@ -117,7 +125,7 @@ public final class JobFactory {
                 valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler), preview);
         Job.Builder job = Job.builder().setJobId(jobId).setModel(info.name()).setSamples(samples)
                 .optPriority(req.getPriority()).optDeadline(req.getDeadline()).optProgress(req.getProgress())
-                .optAttachment(ticket).optSamplerKey(sampler.config() + (start == null ? "" : "/from t=" + start.t0()))
+                .optOrigin(ticket).optSamplerKey(sampler.config() + (start == null ? "" : "/from t=" + start.t0()))
                 .optDedupKey(dedupKey(info, cond, start, sampler, req.getSeed())).optPreviewEvery(previewEvery)
                 .optEvaluationsPerSample(sampler.steps() > 0 && (start == null || start.t0() < 1)
                         ? sampler.maxNfe() : 0); // adaptive solvers: unknown; strength 0: none

@@ -1,12 +1,13 @@
 package dev.flowline.kafka;
 
 import dev.flowline.avro.OutputFormat;
+import dev.flowline.batching.Job;
 
 import java.util.Map;
 
 /**
  * What the Kafka side needs back when a job ends: the record to mark done and how to build its result. Carried
- * through the scheduler as the job's attachment.
+ * through the scheduler as the job's {@link Job.Origin}; {@link #of(Job)} takes it back.
  *
  * @param record     the job's record
  * @param jobId      the job id (the result's key)
@@ -24,13 +25,22 @@ import java.util.Map;
 public record JobTicket(RecordRef record, String jobId, String model, OutputFormat format, int[] shape,
                         OutputEncoder.ImageGeometry image,
                         double valueLow, double valueHigh, int numSamples, Map<String, String> metadata,
-                        SamplerChoice sampler, OutputEncoder.ImageGeometry preview) {
+                        SamplerChoice sampler, OutputEncoder.ImageGeometry preview) implements Job.Origin {
 
     /** A ticket of a job without previews. */
     public JobTicket(RecordRef record, String jobId, String model, OutputFormat format, int[] shape,
                      OutputEncoder.ImageGeometry image, double valueLow, double valueHigh, int numSamples,
                      Map<String, String> metadata, SamplerChoice sampler) {
         this(record, jobId, model, format, shape, image, valueLow, valueHigh, numSamples, metadata, sampler, null);
+    }
+
+    /**
+     * The ticket of a job this edge built ({@link JobFactory} gives every job its ticket as its origin). The worker's
+     * scheduler holds no other jobs, so a job without one is a wiring error, reported as such rather than skipped.
+     */
+    public static JobTicket of(Job job) {
+        if (job.origin() instanceof JobTicket t) return t;
+        throw new IllegalStateException("job " + job.jobId() + " was not built by the Kafka edge (origin " + job.origin() + ")");
     }
 
     public JobTicket {

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
  * worker's own topics, which the READ and WRITE ACLs it needs anyway imply, and asks the broker for the operations the
  * principal may perform on them (READ on jobs and control, WRITE on the others).
  */
-final class KafkaPreflight {
+public final class KafkaPreflight {
     private static final Logger log = LoggerFactory.getLogger(KafkaPreflight.class);
 
     private KafkaPreflight() {}
@@ -43,7 +43,7 @@ final class KafkaPreflight {
     /** How often a worker waiting for its broker says so (the first time at once). */
     static final Duration WAITING_NOTICE_INTERVAL = Duration.ofSeconds(30);
 
-    static void check(KafkaOptions kafka, TopicOptions topics, String clientId, Duration timeout) {
+    public static void check(KafkaOptions kafka, TopicOptions topics, String clientId, Duration timeout) {
         List<String> names = topics.allTopics();
         try (Admin admin = Admin.create(KafkaClients.admin(kafka, clientId))) {
             awaitBroker(admin, kafka, timeout);

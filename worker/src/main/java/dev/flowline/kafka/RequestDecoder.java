@@ -48,6 +48,15 @@ public final class RequestDecoder {
         }
     }
 
+    /**
+     * A job the scheduler refused because it does not have its model: dead-lettered exactly as intake rejects an
+     * unknown model ({@link JobFactory#unknownModel}), with the record's original bytes.
+     */
+    public Decoded.Invalid unknownModel(Decoded.Valid v) {
+        InvalidJobException e = jobs.unknownModel(v.job().model());
+        return invalid(v.record(), v.value(), Rejection.of(e.errorCode(), e, v.job().jobId()));
+    }
+
     private Decoded.Invalid invalid(RecordRef ref, byte[] value, Rejection r) {
         return new Decoded.Invalid(ref, r, deadLetter(ref, value, r, System.currentTimeMillis()));
     }

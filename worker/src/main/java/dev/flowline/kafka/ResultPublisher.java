@@ -6,8 +6,6 @@ import dev.flowline.avro.ProgressEvent;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.JobOutcome;
 import dev.flowline.schema.MessageCodec;
-import dev.flowline.telemetry.TelemetryVerticle;
-import dev.flowline.telemetry.WorkerMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -42,12 +40,12 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     private final ResultBuilder builder;
     private final MessageCodec codec;
     private final OutputPublisher publisher;
-    private final WorkerMetrics metrics;
+    private final EdgeMetrics metrics;
     private final ProgressThrottle throttle;
     private final Consumer<RecordRef> done;
     /** Told when a record's result could not be published at all (its record is to be delivered again). */
     private volatile Consumer<RecordRef> notPublished = ref -> { };
-    private final TelemetryVerticle telemetry;
+    private final ResultListener resultListener;
     private final OutputOffloader offloader;
 
     /** Results being built or sent. */
@@ -57,8 +55,8 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     private final Set<String> finalSent = new HashSet<>();
 
     public ResultPublisher(String resultsTopic, String progressTopic, String workerId, ResultBuilder builder, MessageCodec codec,
-                           OutputPublisher publisher, WorkerMetrics metrics, long progressIntervalMillis,
-                           Consumer<RecordRef> done, TelemetryVerticle telemetry, OutputOffloader offloader) {
+                           OutputPublisher publisher, EdgeMetrics metrics, long progressIntervalMillis,
+                           Consumer<RecordRef> done, ResultListener published, OutputOffloader offloader) {
         this.resultsTopic = resultsTopic;
         this.progressTopic = progressTopic;
         this.workerId = workerId;
@@ -68,8 +66,14 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
         this.metrics = metrics;
         this.throttle = new ProgressThrottle(progressIntervalMillis);
         this.done = done;
-        this.telemetry = telemetry;
+        this.resultListener = published;
         this.offloader = offloader;
+    }
+
+    /** Told of every result the broker acked, with the samples its job asked for (the worker's telemetry events). */
+    @FunctionalInterface
+    public interface ResultListener {
+        void published(GenerationResult result, int samples);
     }
 
     /** A prepared result, and either the built one (samples inline) or the writes of its samples to the output store. */
@@ -87,10 +91,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     }
 
     private void publish(JobOutcome outcome) {
-        if (!(outcome.job().attachment() instanceof JobTicket ticket)) {
-            log.error("job {} has no Kafka ticket; its result cannot be published", outcome.job().jobId());
-            return;
-        }
+        JobTicket ticket = JobTicket.of(outcome.job());
         pending++;
         if (outcome.job().progress()) finalProgress(outcome, ticket);
         vertx.executeBlocking(() -> stage(builder.prepare(outcome, ticket, System.currentTimeMillis())), false)
@@ -103,7 +104,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
                         metrics.jobCompleted(r.getStatus().name(), r.getModel(), r.getTimings().getTotalMs());
                         metrics.dedupedSamples(r.getDedupedSamples());
                         metrics.resultPublished(ar.result().bytes().length);
-                        telemetry.jobCompleted(r, ticket.numSamples());
+                        resultListener.published(r, ticket.numSamples());
                     } else if (ar.cause() instanceof RecordTooLargeException || !(ar.cause() instanceof org.apache.kafka.common.KafkaException)) {
                         // Not retriable (the broker refuses the record, or building it failed): a redelivery would fail
                         // again and hold the partition forever. Publish a small FAILED result instead.
@@ -178,7 +179,7 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
     /** {@link #progress(Job, int, int, int)} with the decoder calls so far (latent models). */
     public void progress(Job job, int stepsDone, int totalSteps, int samplesDone, int decodeCalls) {
         context.runOnContext(v -> {
-            if (!(job.attachment() instanceof JobTicket t)) return;
+            JobTicket t = JobTicket.of(job);
             boolean last = samplesDone >= t.numSamples();
             if (last && finalSent.contains(job.jobId())) return;
             if (!throttle.shouldEmit(job.jobId(), System.currentTimeMillis(), last)) return;
@@ -194,7 +195,8 @@ public final class ResultPublisher extends VerticleBase implements IntakeVerticl
      */
     public void preview(dev.flowline.batching.SamplePreview p) {
         context.runOnContext(v -> {
-            if (!(p.job().attachment() instanceof JobTicket t) || t.preview() == null) return;
+            JobTicket t = JobTicket.of(p.job());
+            if (t.preview() == null) return;
             if (finalSent.contains(t.jobId())) return; // the job's last event went out
             byte[] png;
             try {

@@ -1,10 +1,8 @@
 package dev.flowline.kafka;
 
 import dev.flowline.batching.Admission;
-import dev.flowline.batching.JobStatus;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.config.KafkaOptions;
-import dev.flowline.telemetry.WorkerMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,8 +34,8 @@ import java.util.function.Supplier;
  * Reads the jobs topic through a Kafka share group ({@code kafka.intake=share}, KIP-932): any number of workers share
  * each partition, and every record is acknowledged on its own.
  *
- * <p>Per record: decode and validate it on a worker thread ({@link RequestDecoder}, as the group intake), then offer
- * the job to the scheduler or dead-letter the record. Acknowledgements: {@code ACCEPT} once its result (or dead
+ * <p>Per record: decode and validate it on a worker thread, then offer the job to the scheduler or dead-letter the
+ * record, as the group intake does ({@link JobRecords}). Acknowledgements: {@code ACCEPT} once its result (or dead
  * letter) is acked by the broker; {@code REJECT} once the {@code MAX_DELIVERIES} dead letter of a record delivered more
  * than {@code kafka.maxDeliveries} times is; {@code RELEASE} for what is left unfinished at a drain (another member
  * gets it at once); {@code RENEW}, for every record held, when one has held its acquisition lock for half its duration
@@ -59,14 +57,10 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
 
     private final KafkaOptions options;
     private final String jobsTopic;
-    private final String deadLetterTopic;
     private final Supplier<ShareConsumer<String, byte[]>> consumerFactory;
     private final Scheduler scheduler;
-    private final RequestDecoder decoder;
-    private final OutputPublisher publisher;
-    private final CancelRegistry cancels;
-    private final IntakeVerticle.CompletionSink completions;
-    private final WorkerMetrics metrics;
+    private final JobRecords records;
+    private final EdgeMetrics metrics;
 
     // ---- event-loop state ----
     /** Decoded jobs not admitted yet, oldest first; non-empty only while the scheduler is full. */
@@ -101,16 +95,12 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     public ShareIntakeVerticle(KafkaOptions options, String jobsTopic, String deadLetterTopic,
                                Supplier<ShareConsumer<String, byte[]>> consumerFactory, Scheduler scheduler,
                                RequestDecoder decoder, OutputPublisher publisher, CancelRegistry cancels,
-                               IntakeVerticle.CompletionSink completions, WorkerMetrics metrics) {
+                               IntakeVerticle.CompletionSink completions, EdgeMetrics metrics) {
         this.options = options;
         this.jobsTopic = jobsTopic;
-        this.deadLetterTopic = deadLetterTopic;
         this.consumerFactory = consumerFactory;
         this.scheduler = scheduler;
-        this.decoder = decoder;
-        this.publisher = publisher;
-        this.cancels = cancels;
-        this.completions = completions;
+        this.records = new JobRecords(ShareIntakeVerticle.class, log, deadLetterTopic, decoder, publisher, cancels, completions, metrics);
         this.metrics = metrics;
     }
 
@@ -285,24 +275,12 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
             } else if (r.overDelivered()) {
                 log.warn("{} (key {}) was delivered {} times (kafka.maxDeliveries {}): dead-lettering it", r.ref(), r.ref().key(),
                         r.deliveryCount(), options.maxDeliveries());
-                Rejection rej = new Rejection(IntakeVerticle.MAX_DELIVERIES, ShareIntakeVerticle.class.getName(),
-                        "delivered " + (r.deliveryCount() - 1) + " times without finishing (kafka.maxDeliveries " + options.maxDeliveries()
-                                + "): the workers that ran it stopped (crashed?) before it ended; not run again", r.ref().key());
                 rejectWhenDone.add(r.ref());
-                deadLetter(new Decoded.Invalid(r.ref(), rej, decoder.deadLetter(r.ref(), r.value(), rej, System.currentTimeMillis())));
+                deadLetter(records.rejected(r.ref(), r.value(), r.ref().key(), IntakeVerticle.MAX_DELIVERIES,
+                        "delivered " + (r.deliveryCount() - 1) + " times without finishing (kafka.maxDeliveries " + options.maxDeliveries()
+                                + "): the workers that ran it stopped (crashed?) before it ended; not run again"));
             } else {
-                RecordRef ref = r.ref();
-                byte[] value = r.value();
-                // Ordered: jobs reach the scheduler in record order.
-                vertx.executeBlocking(() -> decoder.decode(ref, value), true).onComplete(ar -> {
-                    if (ar.succeeded()) {
-                        onDecoded(ar.result());
-                    } else {
-                        log.error("decoding {} failed unexpectedly", ref, ar.cause());
-                        Rejection rej = Rejection.of(RequestDecoder.INVALID_REQUEST, ar.cause(), null);
-                        deadLetter(new Decoded.Invalid(ref, rej, decoder.deadLetter(ref, value, rej, System.currentTimeMillis())));
-                    }
-                });
+                records.decode(vertx, r.ref(), r.value(), this::onDecoded, this::deadLetter);
             }
         }
         updateFetch();
@@ -327,9 +305,9 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     private void pump() {
         while (!queue.isEmpty() && !full && !stopping) {
             Decoded.Valid head = queue.peek();
-            if (cancels.isCancelled(head.job().jobId())) {
+            if (records.cancelled(head.job())) {
                 queue.poll();
-                completions.completed(IntakeVerticle.notRun(head.job(), JobStatus.CANCELLED, "CANCELLED", "cancelled before it started"));
+                records.completeCancelled(head.job());
                 continue;
             }
             Admission a = scheduler.offer(head.job());
@@ -341,8 +319,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
             switch (a) {
                 case ACCEPTED, REJECTED_FULL -> { }
                 case REJECTED_SHUTDOWN -> release(head.record());
-                case REJECTED_DUPLICATE -> deadLetterNow(head, "DUPLICATE_JOB", "a job with id '" + head.job().jobId() + "' is already running on this worker");
-                case REJECTED_UNKNOWN_MODEL -> deadLetterNow(head, InvalidJobException.UNKNOWN_MODEL, "the scheduler has no model '" + head.job().model() + "'");
+                case REJECTED_DUPLICATE, REJECTED_UNKNOWN_MODEL -> deadLetter(records.refused(head, a));
             }
         }
         updateFetch();
@@ -358,16 +335,9 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
         metrics.intakeState(member ? 1 : 0, allowed ? 0 : 1, outstanding.size());
     }
 
-    private void deadLetterNow(Decoded.Valid v, String code, String message) {
-        Rejection r = new Rejection(code, ShareIntakeVerticle.class.getName(), message, v.job().jobId());
-        deadLetter(new Decoded.Invalid(v.record(), r, decoder.deadLetter(v.record(), v.value(), r, System.currentTimeMillis())));
-    }
-
     private void deadLetter(Decoded.Invalid inv) {
         RecordRef ref = inv.record();
-        metrics.deadLettered(inv.rejection().errorCode());
-        log.info("dead-lettering {} ({}): {}", ref, inv.rejection().errorCode(), inv.rejection().errorMessage());
-        publisher.sendReliably(deadLetterTopic, Rejection.abbreviate(ref.key(), Rejection.MAX_ID_CHARS), inv.deadLetter(), () -> !killed)
+        records.sendDeadLetter(inv, () -> !killed)
                 .onComplete(ar -> {
                     if (ar.succeeded()) markDone(ref);
                     else {
@@ -471,9 +441,6 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     }
 
     private <T> Future<T> onContext(Supplier<Future<T>> action) {
-        if (context == null) return Future.succeededFuture();
-        Promise<T> p = Promise.promise();
-        context.runOnContext(v -> action.get().onComplete(p));
-        return p.future();
+        return JobRecords.onContext(context, action);
     }
 }

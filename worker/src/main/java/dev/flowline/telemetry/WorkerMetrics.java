@@ -2,6 +2,7 @@ package dev.flowline.telemetry;
 
 import dev.flowline.batching.BatchRecord;
 import dev.flowline.batching.LearnedCost;
+import dev.flowline.kafka.EdgeMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -28,7 +29,7 @@ import java.util.function.Supplier;
  * {@code flowline_partitions_paused}. Kafka client metrics (consumer lag: {@code kafka_consumer_fetch_manager_records_lag_max})
  * are bound by the worker next to these.
  */
-public final class WorkerMetrics {
+public final class WorkerMetrics implements EdgeMetrics {
     private final MeterRegistry registry;
     private final DistributionSummary batchRows;
     private final Timer modelTime;
@@ -114,10 +115,12 @@ public final class WorkerMetrics {
     }
 
     /** A published result's samples that followed another job's identical sample. */
+    @Override
     public void dedupedSamples(int samples) {
         if (samples > 0) dedupedSamples.increment(samples);
     }
 
+    @Override
     public void jobCompleted(String status, String model, long totalMillis) {
         Counter.builder("flowline.jobs.completed").description("Jobs completed, by status").tag("status", status).tag("model", model)
                 .register(registry).increment();
@@ -125,17 +128,19 @@ public final class WorkerMetrics {
                 .register(registry).record(Math.max(0, totalMillis), TimeUnit.MILLISECONDS);
     }
 
+    @Override
     public void resultPublished(int bytes) {
         resultBytes.record(bytes);
     }
 
+    @Override
     public void deadLettered(String code) {
         Counter.builder("flowline.dead.letters").description("Records sent to the dead-letter topic, by reason").tag("code", code)
                 .register(registry).increment();
     }
 
-    /** Partitions taken from this worker by a rebalance ({@code revoked}) or a lost membership ({@code lost}). */
     /** A record an earlier owner of its partition finished (commit metadata), skipped instead of run again. */
+    @Override
     public void recordSkipped() {
         Counter.builder("flowline.records.skipped").description("Job records skipped because an earlier owner finished them (commit metadata)")
                 .register(registry).increment();
@@ -146,6 +151,7 @@ public final class WorkerMetrics {
     }
 
     /** Share intake: records acknowledged, by type (ACCEPT, REJECT, RELEASE, RENEW; FAILED: the broker refused them). */
+    @Override
     public void shareAcknowledged(String type, int count) {
         if (count <= 0) return;
         Counter.builder("flowline.share.acknowledged").description("Job records acknowledged to the share group, by type")
@@ -156,6 +162,7 @@ public final class WorkerMetrics {
         return registry.find("flowline.share.acknowledged").tag("type", type).counters().stream().mapToDouble(Counter::count).sum();
     }
 
+    @Override
     public void partitionsRemoved(String how, int count) {
         Counter.builder("flowline.partitions.removed").description("Jobs partitions revoked from or lost by this worker")
                 .tag("how", how).register(registry).increment(count);
@@ -166,6 +173,7 @@ public final class WorkerMetrics {
         return registry.find("flowline.partitions.removed").counters().stream().mapToDouble(Counter::count).sum();
     }
 
+    @Override
     public void intakeState(int assignedPartitions, int pausedPartitions, int outstandingRecords) {
         assigned.set(assignedPartitions);
         paused.set(pausedPartitions);

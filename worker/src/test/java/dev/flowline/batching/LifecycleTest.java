@@ -70,17 +70,20 @@ class LifecycleTest {
         assertThat(listener.outcomes).isEmpty();
     }
 
+    /** A job's origin as a caller would know it (the Kafka edge: its record's partition). */
+    private record Partition(int partition) implements Job.Origin {}
+
     @Test
     void abandonRemovesMatchingJobsSilentlyAndTheOthersComplete() throws Exception {
         Gate gate = new Gate();
         m.beforeCall(rows -> { if (m.calls() == 0) gate.hold(); });
         try (Scheduler s = start(listener)) {
-            s.offer(Harness.job("p0-a", "m", 0, TestSample.euler(4, 1, 10)).optAttachment(0).build());
-            s.offer(Harness.job("p1-a", "m", 0, TestSample.euler(4, 2, 10)).optAttachment(1).build());
-            s.offer(Harness.job("p1-b", "m", 0, TestSample.euler(4, 3, 10)).optAttachment(1).build());
+            s.offer(Harness.job("p0-a", "m", 0, TestSample.euler(4, 1, 10)).optOrigin(new Partition(0)).build());
+            s.offer(Harness.job("p1-a", "m", 0, TestSample.euler(4, 2, 10)).optOrigin(new Partition(1)).build());
+            s.offer(Harness.job("p1-b", "m", 0, TestSample.euler(4, 3, 10)).optOrigin(new Partition(1)).build());
             assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
 
-            List<Job> removed = s.abandon(j -> Integer.valueOf(1).equals(j.attachment()));
+            List<Job> removed = s.abandon(j -> new Partition(1).equals(j.origin()));
             gate.release.countDown();
             listener.awaitOutcomes(1, MAX_WAIT);
 

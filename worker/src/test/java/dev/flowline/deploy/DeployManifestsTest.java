@@ -68,6 +68,7 @@ class DeployManifestsTest {
     private static final Path K8S = DEPLOY.resolve("k8s");
     private static final Path K8S_BASE = K8S.resolve("base");
     private static final Path K8S_GPU = K8S.resolve("gpu");
+    private static final Path K8S_SHARE = K8S.resolve("share");
     private static final Path COMPOSE = DEPLOY.resolve("compose.yaml");
     private static final Path IMAGE_CONFIG = DEPLOY.resolve("config/worker.yaml");
     private static final Path WORKER_DOCKERFILE = DEPLOY.resolve("Dockerfile.worker");
@@ -163,7 +164,7 @@ class DeployManifestsTest {
             for (Instruction i : dockerfile(f)) if (i.is("ENV")) declared.addAll(envInstruction(i.args()).keySet());
         }
         single(COMPOSE).path("services").forEach(svc -> declared.addAll(envOf(svc).keySet()));
-        for (Path dir : List.of(K8S_BASE, K8S_GPU)) {
+        for (Path dir : List.of(K8S_BASE, K8S_GPU, K8S_SHARE)) {
             for (Path f : yamlFiles(dir)) {
                 for (JsonNode d : readAll(f)) {
                     for (JsonNode c : d.path("spec").path("template").path("spec").path("containers")) {
@@ -382,7 +383,7 @@ class DeployManifestsTest {
 
     @Test
     void kustomizationsListEveryManifestAndEveryListedFileExists() throws IOException {
-        for (Path dir : List.of(K8S, K8S_BASE, K8S_GPU)) {
+        for (Path dir : List.of(K8S, K8S_BASE, K8S_GPU, K8S_SHARE)) {
             JsonNode k = single(dir.resolve("kustomization.yaml"));
             for (String r : strings(k.path("resources"))) {
                 Path p = dir.resolve(r).normalize();
@@ -404,6 +405,7 @@ class DeployManifestsTest {
             }
         }
         assertThat(strings(single(K8S_GPU.resolve("kustomization.yaml")).path("resources"))).as("GPU overlay base").contains("../base");
+        assertThat(strings(single(K8S_SHARE.resolve("kustomization.yaml")).path("resources"))).as("share overlay base").contains("../base");
     }
 
     @Test
@@ -600,11 +602,88 @@ class DeployManifestsTest {
         assertThat(load(k8sConfigFile(), env, "GPU overlay env")).isNotNull();
     }
 
+    /**
+     * {@code kafka.intake=share}: the overlay's workers load a share-intake configuration under a group id of their
+     * own, and KEDA scales them on a metric their {@code /metrics} really serves (KEDA's Kafka scaler has no share
+     * groups), beyond the partition count.
+     */
+    @Test
+    void shareOverlayRunsShareIntakeAndScalesOnAMetricTheWorkersExport() throws IOException {
+        JsonNode k = single(K8S_SHARE.resolve("kustomization.yaml"));
+        JsonNode base = deployment();
+        String ns = base.path("metadata").path("namespace").asText();
+        JsonNode deploymentPatch = null;
+        boolean baseScalerDeleted = false;
+        for (JsonNode patch : k.path("patches")) {
+            JsonNode doc = single(K8S_SHARE.resolve(patch.path("path").asText()));
+            assertThat(doc.path("metadata").path("namespace").asText()).isEqualTo(ns);
+            if (doc.path("kind").asText().equals("Deployment")) {
+                deploymentPatch = doc;
+            } else if (doc.path("kind").asText().equals("ScaledObject") && doc.path("$patch").asText().equals("delete")) {
+                assertThat(name(doc)).as("the base's ScaledObject is deleted").isEqualTo(name(byKind("ScaledObject").get(0)));
+                baseScalerDeleted = true;
+            } else {
+                fail("unexpected patch of " + doc.path("kind").asText());
+            }
+        }
+        if (deploymentPatch == null) fail("the share overlay patches no Deployment");
+        assertThat(name(deploymentPatch)).isEqualTo(name(base));
+        assertThat(baseScalerDeleted).as("the consumer-lag ScaledObject removed").isTrue();
+        List<JsonNode> scalers = manifests(K8S_SHARE).stream()
+                .filter(m -> m.path("kind").asText().equals("ScaledObject") && !m.has("$patch")).toList();
+        assertThat(scalers).as("the share overlay's own ScaledObject").hasSize(1);
+        JsonNode scaledObject = scalers.get(0);
+        assertThat(strings(k.path("resources"))).contains("../base");
+        assertThat(scaledObject.path("metadata").path("namespace").asText()).isEqualTo(ns);
+        assertThat(scaledObject.path("spec").path("scaleTargetRef").path("name").asText()).isEqualTo(name(base));
+
+        WorkerConfig group = k8sConfig();
+        JsonNode c = stream(deploymentPatch.path("spec").path("template").path("spec").path("containers"))
+                .filter(x -> x.path("name").asText().equals(workerContainer(base).path("name").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError("the patch names no container of the base Deployment"));
+        Map<String, String> env = new LinkedHashMap<>(workerImage(WORKER_DOCKERFILE).env());
+        env.putAll(k8sEnv(workerContainer(base)));
+        env.putAll(k8sEnv(c));
+        WorkerConfig share = load(k8sConfigFile(), env, "share overlay env");
+        assertThat(share.kafka().shareIntake()).as("kafka.intake").isTrue();
+        assertThat(share.kafka().groupId()).as("a group id of its own").isNotEqualTo(group.kafka().groupId());
+
+        JsonNode spec = scaledObject.path("spec");
+        assertThat(spec.path("minReplicaCount").asInt(0)).as("minReplicaCount").isEqualTo(1);
+        assertThat(spec.path("maxReplicaCount").asInt()).as("not capped at the partition count").isGreaterThan(share.topics().partitions());
+        assertThat(spec.path("triggers").size()).as("one trigger").isEqualTo(1);
+        JsonNode trigger = spec.path("triggers").get(0);
+        assertThat(trigger.path("type").asText()).isEqualTo("prometheus");
+        JsonNode meta = trigger.path("metadata");
+        for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
+            assertThat(it.next().getValue().isTextual()).as("KEDA trigger metadata values are strings").isTrue();
+        }
+        assertThat(meta.path("serverAddress").asText()).startsWith("http");
+        double threshold = Double.parseDouble(meta.path("threshold").asText());
+        assertThat(threshold).as("threshold: records held per worker, below what one holds at most")
+                .isPositive().isLessThanOrEqualTo(share.batching().maxJobsInFlight());
+
+        String query = meta.path("query").asText();
+        Matcher m = Pattern.compile("\\bflowline_[a-z_]+").matcher(query);
+        assertThat(m.find()).as("the query names a flowline metric: %s", query).isTrue();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new dev.flowline.telemetry.WorkerMetrics(registry);
+        assertThat(registry.scrape()).as("/metrics of a worker").containsPattern("(?m)^" + m.group() + "[ {]");
+        Matcher labels = Pattern.compile("(\\w+)=\"([^\"]*)\"").matcher(query);
+        while (labels.find()) {
+            switch (labels.group(1)) {
+                case "namespace" -> assertThat(labels.group(2)).isEqualTo(ns);
+                case "service" -> assertThat(labels.group(2)).isEqualTo(name(byKind("Service").get(0)));
+                default -> fail("query label " + labels.group(1) + " is not one the ServiceMonitor's targets carry");
+            }
+        }
+    }
+
     @Test
     void kustomizeRendersBothVariants() throws Exception {
         Optional<List<String>> kustomize = kustomizeCommand();
         assumeTrue(kustomize.isPresent(), "neither kustomize nor kubectl on PATH");
-        for (Path dir : List.of(K8S, K8S_GPU)) {
+        for (Path dir : List.of(K8S, K8S_GPU, K8S_SHARE)) {
             List<String> cmd = new ArrayList<>(kustomize.get());
             cmd.add(dir.toString());
             Result r = exec(cmd, ROOT);

@@ -1,5 +1,6 @@
 package dev.flowline.kafka;
 
+import dev.flowline.app.FlowlineWorker;
 import dev.flowline.avro.DeadLetter;
 import dev.flowline.avro.GenerationRequest;
 import dev.flowline.avro.GenerationResult;

@@ -87,8 +87,12 @@ class IntakeComponentTest {
         final List<Job> running = new CopyOnWriteArrayList<>();
         final List<Job> abandoned = new CopyOnWriteArrayList<>();
 
+        /** When set, every offer gets this answer (the job is not taken). */
+        volatile Admission refusal;
+
         @Override
         public synchronized Admission offer(Job job) {
+            if (refusal != null) return refusal;
             if (running.size() >= capacity) return Admission.REJECTED_FULL;
             offered.add(job);
             running.add(job);
@@ -194,7 +198,7 @@ class IntakeComponentTest {
     private void finish(String jobId) {
         Job job = scheduler.running.stream().filter(j -> j.jobId().equals(jobId)).findFirst().orElseThrow();
         scheduler.running.remove(job);
-        intake.markDone(((JobTicket) job.attachment()).record());
+        intake.markDone(JobTicket.of(job).record());
     }
 
     private OffsetAndMetadata committed(TopicPartition tp) {
@@ -255,13 +259,13 @@ class IntakeComponentTest {
         assign(P0);
         records(P0, 0, "j0");
         await(WAIT, "j0 running", () -> scheduler.offered.size() == 1);
-        RecordRef first = ((JobTicket) scheduler.offered.get(0).attachment()).record();
+        RecordRef first = JobTicket.of(scheduler.offered.get(0)).record();
         assign();
         await(WAIT, "j0 abandoned", () -> scheduler.abandoned.size() == 1);
         assign(P0);
         records(P0, 0, "j0");
         await(WAIT, "j0 running again", () -> scheduler.offered.size() == 2);
-        RecordRef second = ((JobTicket) scheduler.offered.get(1).attachment()).record();
+        RecordRef second = JobTicket.of(scheduler.offered.get(1)).record();
         assertThat(second.generation()).isGreaterThan(first.generation());
 
         intake.markDone(first); // the result of the first run arrives late
@@ -335,5 +339,54 @@ class IntakeComponentTest {
         assertThat(c).as("a commit recorded the delivery before the scheduler saw the job").isNotNull();
         PartitionProgress p = ((ProgressCodec.Read.Progress) ProgressCodec.decode(c.metadata(), 0)).progress();
         assertThat(p.attempts(0)).isEqualTo(1);
+    }
+
+    /** A job naming a model this worker does not serve: one dead letter that names the field, never offered, its record done. */
+    @Test
+    void aModelUnknownAtIntakeIsDeadLetteredExactlyOnceAndNeverOffered() throws Exception {
+        start(options());
+        assign(P0);
+        byte[] unknown = WorkerTestKit.CODEC.encode(WorkerTestKit.request("j0").setModel("no-such-model").build());
+        onPollThread(() -> consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 0, "j0", unknown)));
+        records(P0, 1, "j1");
+        await(WAIT, "j1 running", () -> scheduler.offeredIds().contains("j1"));
+        finish("j1");
+        await(WAIT, "both records committed", () -> committed(P0) != null && committed(P0).offset() == 2);
+
+        List<DeadLetter> dead = deadLetters();
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).getJobId()).isEqualTo("j0");
+        assertThat(dead.get(0).getErrorCode()).isEqualTo(InvalidJobException.UNKNOWN_MODEL);
+        assertThat(dead.get(0).getErrorMessage()).isEqualTo("model: unknown model 'no-such-model'; this worker serves [gauss]");
+        assertThat(scheduler.offeredIds()).containsExactly("j1");
+    }
+
+    /**
+     * The scheduler finds no model for a job that passed intake (possible only if the registry changed in between,
+     * since both read one {@link RegistryCatalog}): the same UNKNOWN_MODEL dead letter as at intake, exactly once.
+     */
+    @Test
+    void aModelTheSchedulerDoesNotFindIsDeadLetteredAsIntakeWouldExactlyOnce() throws Exception {
+        scheduler.refusal = Admission.REJECTED_UNKNOWN_MODEL;
+        start(options());
+        assign(P0);
+        records(P0, 0, "j0");
+        await(WAIT, "j0 dead-lettered and committed", () -> committed(P0) != null && committed(P0).offset() == 1);
+
+        List<DeadLetter> dead = deadLetters();
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).getErrorCode()).isEqualTo(InvalidJobException.UNKNOWN_MODEL);
+        assertThat(dead.get(0).getErrorMessage()).startsWith("model: unknown model 'gauss'; this worker serves ");
+        assertThat(dead.get(0).getErrorClass()).isEqualTo(InvalidJobException.class.getName());
+        assertThat(dead.get(0).getOriginalValue()).as("the record's bytes, for a replay").isEqualTo(ByteBuffer.wrap(bytes("j0")));
+        assertThat(scheduler.offered).isEmpty();
+    }
+
+    private List<DeadLetter> deadLetters() throws Exception {
+        List<DeadLetter> out = new ArrayList<>();
+        for (ProducerRecord<String, byte[]> r : producer.history()) {
+            if (r.topic().equals("dead-letter")) out.add(WorkerTestKit.CODEC.decode(r.value(), DeadLetter.class));
+        }
+        return out;
     }
 }

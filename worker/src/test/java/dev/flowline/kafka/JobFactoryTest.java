@@ -109,7 +109,8 @@ class JobFactoryTest {
         assertThat(v.job().priority()).isEqualTo(4);
         assertThat(v.job().deadline()).isEqualTo(deadline);
         assertThat(v.job().progress()).isTrue();
-        assertThat(v.job().attachment()).isSameAs(v.ticket());
+        assertThat(v.job().origin()).isSameAs(v.ticket());
+        assertThat(JobTicket.of(v.job())).isSameAs(v.ticket());
         JobTicket t = v.ticket();
         assertThat(t.record()).isEqualTo(REF);
         assertThat(t.format()).isEqualTo(OutputFormat.PNG);

@@ -1,5 +1,6 @@
 package dev.flowline.kafka;
 
+import dev.flowline.app.FlowlineWorker;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;

@@ -1,5 +1,6 @@
 package dev.flowline.kafka;
 
+import dev.flowline.app.FlowlineWorker;
 import dev.flowline.avro.Conditioning;
 import dev.flowline.avro.ControlAction;
 import dev.flowline.avro.ControlCommand;

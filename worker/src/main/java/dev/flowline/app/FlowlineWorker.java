@@ -1,15 +1,25 @@
-package dev.flowline.kafka;
+package dev.flowline.app;
 
 import dev.flowline.batching.BatchRecord;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.JobOutcome;
-import dev.flowline.batching.ModelProvider;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.batching.SchedulerListener;
 import dev.flowline.config.WorkerConfig;
-import dev.flowline.model.LatentDecoder;
+import dev.flowline.kafka.CancelRegistry;
+import dev.flowline.kafka.ControlVerticle;
+import dev.flowline.kafka.IntakeVerticle;
+import dev.flowline.kafka.JobFactory;
+import dev.flowline.kafka.JobIntake;
+import dev.flowline.kafka.KafkaClients;
+import dev.flowline.kafka.KafkaPreflight;
+import dev.flowline.kafka.OutputPublisher;
+import dev.flowline.kafka.RegistryCatalog;
+import dev.flowline.kafka.RequestDecoder;
+import dev.flowline.kafka.ResultBuilder;
+import dev.flowline.kafka.ResultPublisher;
+import dev.flowline.kafka.ShareIntakeVerticle;
 import dev.flowline.model.ModelRegistry;
-import dev.flowline.model.VelocityModel;
 import dev.flowline.output.OutputMetrics;
 import dev.flowline.output.OutputOffloader;
 import dev.flowline.output.OutputStore;
@@ -31,15 +41,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One worker process: Vert.x with Micrometer metrics, the scheduler, and the verticles around it
+ * The composition root: one worker process, Vert.x with Micrometer metrics, the scheduler, and the verticles around it
  * ({@link IntakeVerticle}, {@link ResultPublisher}, {@link ControlVerticle}, {@link TelemetryVerticle},
  * {@link HttpEndpoint}). {@link #start} blocks until the worker consumes; {@link #drain} is the graceful stop
  * (SIGTERM), {@link #kill} the abrupt one (a crash, as far as Kafka can tell).
+ *
+ * <p>Only this package sees every other one: the Kafka edge ({@code kafka}) reports to {@link WorkerMetrics} through
+ * its own {@link dev.flowline.kafka.EdgeMetrics} and to {@link TelemetryVerticle} through
+ * {@link ResultPublisher.ResultListener}, so that {@code kafka} never imports {@code telemetry}.
  */
 public final class FlowlineWorker {
     private static final Logger log = LoggerFactory.getLogger(FlowlineWorker.class);
@@ -118,27 +131,18 @@ public final class FlowlineWorker {
                 telemetry.batch(batch);
             }
         };
-        ModelProvider models = new ModelProvider() {
-            @Override
-            public Optional<VelocityModel> find(String name) {
-                return registry.names().contains(name) ? Optional.of(registry.get(name)) : Optional.empty();
-            }
-
-            @Override
-            public Optional<LatentDecoder> decoder(String name) {
-                return registry.names().contains(name) ? registry.decoder(name) : Optional.empty();
-            }
-        };
-        this.scheduler = Scheduler.start(config.batching(), models, listener);
+        // One view of the registry for intake and scheduler: a job that passed intake is never unknown at admission.
+        RegistryCatalog models = new RegistryCatalog(registry);
+        this.scheduler = Scheduler.start(config.batching(), models.provider(), listener);
         metrics.bindJobsInFlight(scheduler::jobsInFlight);
         metrics.bindLearnedCosts(scheduler::learnedCosts);
         telemetry.withLearnedCosts(scheduler::learnedCosts);
 
-        JobFactory jobs = new JobFactory(new RegistryCatalog(registry), config.limits());
+        JobFactory jobs = new JobFactory(models, config.limits());
         RequestDecoder decoder = new RequestDecoder(codec, jobs, workerId, config.limits().maxResultBytes());
         this.results = new ResultPublisher(topics.resultsTopic(), topics.progressTopic(), workerId,
                 new ResultBuilder(codec, workerId, config.limits().maxResultBytes()), codec, publisher, metrics,
-                config.telemetry().progressInterval().toMillis(), ref -> intakeRef[0].markDone(ref), telemetry, outputs);
+                config.telemetry().progressInterval().toMillis(), ref -> intakeRef[0].markDone(ref), telemetry::jobCompleted, outputs);
         if (config.kafka().shareIntake()) {
             // One poll's worth of records is held at a time (explicit acknowledgement): as many as the scheduler admits.
             var shareProps = KafkaClients.shareConsumer(config.kafka(), workerId + "-jobs", Math.min(config.batching().maxJobsInFlight(), 500));
