@@ -40,6 +40,20 @@ class JsonlJobsTest {
     }
 
     @Test
+    void theReadmeTierExampleParsesWithTheSolverLeftAtItsDefault() throws Exception {
+        // Kept identical to the quality-tier example in README.md.
+        String line = """
+                {"jobId": "j-2", "model": "fashion-mnist", "numSamples": 4, "conditioning": {"dev.flowline.avro.Conditioning": {"classLabel": {"int": 7}, "vector": null}}, "sampler": {"tier": {"string": "fast"}, "guidanceScale": 2.0}, "seed": 42}
+                """.strip();
+        GenerationRequest job = JsonlJobs.read(new StringReader(line), "README").get(0);
+        assertThat(job.getSampler().getTier()).isEqualTo("fast");
+        assertThat(job.getSampler().getSteps()).isNull();
+        assertThat(job.getSampler().getSolver()).isEqualTo("heun"); // the schema default, which a tier accepts
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../README.md"));
+        assertThat(readme).contains(line);
+    }
+
+    @Test
     void aBadFieldNamesTheLineAndTheField() {
         String bad = GOOD.replace("{\"int\": 8}", "8"); // a union value must be wrapped in Avro JSON
         String text = GOOD + "\n" + "\n" + bad + "\n";

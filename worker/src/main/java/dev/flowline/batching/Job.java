@@ -25,7 +25,7 @@ public final class Job {
     private final String dedupKey;
     private final int previewEvery;
     private final StepChoice stepChoice;
-    private final int chosenSteps;
+    private final StepChoice.Candidate chosen;
     private final int evaluationsPerSample;
 
     /**
@@ -48,7 +48,7 @@ public final class Job {
         this.dedupKey = b.dedupKey;
         this.previewEvery = b.previewEvery;
         this.stepChoice = b.stepChoice;
-        this.chosenSteps = b.chosenSteps;
+        this.chosen = b.chosen;
         this.evaluationsPerSample = b.evaluationsPerSample;
     }
 
@@ -71,23 +71,28 @@ public final class Job {
     public String dedupKey() { return dedupKey; }
     /** 0 when off. */
     public int previewEvery() { return previewEvery; }
-    /** Null when the job runs a fixed step count. */
+    /** Null when the job runs one fixed sampler (no step range, no quality tier). */
     public StepChoice stepChoice() { return stepChoice; }
-    /** The step count the scheduler chose from {@link #stepChoice()} at admission; 0 when none was chosen. */
-    public int chosenSteps() { return chosenSteps; }
+    /** The candidate the scheduler chose from {@link #stepChoice()} at admission; null when none was chosen. */
+    public StepChoice.Candidate chosen() { return chosen; }
+    /** The step count of the {@link #chosen()} candidate; 0 when none was chosen. */
+    public int chosenSteps() { return chosen == null ? 0 : chosen.steps(); }
     /** Network evaluations one sample takes in all, when known in advance (fixed-step solvers); 0 when not. */
     public int evaluationsPerSample() { return evaluationsPerSample; }
 
-    /** This job with its samples built for {@code steps} of its step range, recorded as chosen. */
-    Job withChosenSteps(int steps) {
-        if (stepChoice == null) throw new IllegalStateException("job " + jobId + " has no step range");
-        Builder b = new Builder().setJobId(jobId).setModel(model).setSamples(stepChoice.samplesFor().apply(steps))
+    /** This job with its samples built for candidate {@code index} of its step choice, recorded as chosen. */
+    Job withChosen(int index) {
+        if (stepChoice == null) throw new IllegalStateException("job " + jobId + " has no step range or tier");
+        StepChoice.Candidate c = stepChoice.candidate().apply(index);
+        Builder b = new Builder().setJobId(jobId).setModel(model).setSamples(stepChoice.samplesFor().apply(index))
                 .optPriority(priority).optDeadline(deadline).optProgress(progress).optOrigin(origin)
-                .optSamplerKey(samplerKey).optStepChoice(stepChoice).optPreviewEvery(previewEvery)
-                .optEvaluationsPerSample(stepChoice.evaluationsFor().applyAsInt(steps))
-                // the key was made for the range's largest count: only jobs that run the same count share samples
-                .optDedupKey(dedupKey == null ? null : dedupKey + "|chosenSteps=" + steps);
-        b.chosenSteps = steps;
+                // the keys were made for the largest candidate: only jobs that run the same candidate batch
+                // request-level together or share samples
+                .optSamplerKey(samplerKey == null ? null : samplerKey + "/chosen=" + c)
+                .optStepChoice(stepChoice).optPreviewEvery(previewEvery)
+                .optEvaluationsPerSample(c.evaluations())
+                .optDedupKey(dedupKey == null ? null : dedupKey + "|chosen=" + c);
+        b.chosen = c;
         return b.build();
     }
 
@@ -108,7 +113,7 @@ public final class Job {
         private String dedupKey;
         private int previewEvery;
         private StepChoice stepChoice;
-        private int chosenSteps;
+        private StepChoice.Candidate chosen;
         private int evaluationsPerSample;
 
         public Builder setJobId(String jobId) { this.jobId = jobId; return this; }
@@ -141,8 +146,9 @@ public final class Job {
         public Builder optPreviewEvery(int previewEvery) { this.previewEvery = previewEvery; return this; }
 
         /**
-         * A step range instead of a fixed count: the scheduler picks the count at admission (see {@link StepChoice});
-         * {@code samples} are then the samples at {@code max}, what runs when the scheduler has no reason to pick less.
+         * A step range or quality tier instead of one sampler: the scheduler picks the candidate at admission (see
+         * {@link StepChoice}); {@code samples} are then the samples of its largest candidate, what runs when the
+         * scheduler has no reason to pick less.
          */
         public Builder optStepChoice(StepChoice stepChoice) { this.stepChoice = stepChoice; return this; }
 

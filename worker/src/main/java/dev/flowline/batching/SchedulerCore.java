@@ -94,7 +94,7 @@ final class SchedulerCore {
             earliestDeadline = Math.min(earliestDeadline, deadline);
             if (deadline != Long.MAX_VALUE) deadlineJobs++;
         }
-        if (job.stepChoice() != null && job.chosenSteps() == 0) job = chooseSteps(job, model, now, deadline);
+        if (job.stepChoice() != null && job.chosen() == null) job = chooseSteps(job, model, now, deadline);
         JobRun run = new JobRun(job, model, groupKey(model), nextJobSeq++, now, deadline);
         run.decoder = decoder;
         runs.put(job.jobId(), run);
@@ -104,17 +104,18 @@ final class SchedulerCore {
     }
 
     /**
-     * The job with its step count chosen (see {@link AdaptiveSteps}): against its deadline, else the latency target;
-     * with neither, or before the device's cost is known, its largest count (what light load allows).
+     * The job with its step count or tier candidate chosen (see {@link AdaptiveSteps}): against its deadline, else the
+     * latency target; with neither, or before the device's cost is known, its largest candidate (what light load
+     * allows).
      */
     private Job chooseSteps(Job job, VelocityModel model, long now, long deadline) {
         StepChoice c = job.stepChoice();
         long budget = deadline != Long.MAX_VALUE ? deadline - now : options.latencyTargetMillis() * 1_000_000L;
         Group g = groups.get(groupKey(model));
-        if (budget == 0 && deadline == Long.MAX_VALUE || g == null) return job.withChosenSteps(c.max());
+        if (budget == 0 && deadline == Long.MAX_VALUE || g == null) return job.withChosen(c.size() - 1);
         int learned = Math.min(options.maxBatchRows(), g.curve.learned(maxCallNanos));
         long callAtLearned = g.curve.estimateNanos(learned);
-        if (callAtLearned <= 0) return job.withChosenSteps(c.max());
+        if (callAtLearned <= 0) return job.withChosen(c.size() - 1);
         long backlogRows = 0;
         for (JobRun r : runs.values()) backlogRows += r.evaluationsLeft() * r.samples() * r.rowsPerEvaluation;
         int rowsPerEvaluation = job.samples().size() * Math.max(1, job.samples().get(0).rowsNeeded());
@@ -130,11 +131,11 @@ final class SchedulerCore {
                 return nanosPerRow;
             }
         };
-        int steps = AdaptiveSteps.choose(c, budget, rowsPerEvaluation, backlogRows, learned, cost);
+        int chosen = AdaptiveSteps.choose(c, budget, rowsPerEvaluation, backlogRows, learned, cost);
         try {
-            return job.withChosenSteps(steps);
-        } catch (RuntimeException e) { // the edge checked both ends; should a count between still fail, run the largest
-            return job.withChosenSteps(c.max());
+            return job.withChosen(chosen);
+        } catch (RuntimeException e) { // the edge checked every candidate (a range's ends); should one still fail, run the largest
+            return job.withChosen(c.size() - 1);
         }
     }
 

@@ -103,6 +103,14 @@ public final class ModelsCommand implements Callable<Integer> {
                         : "(jobs: \"solver\": \"bespoke\" with steps, nfeBudget, or the name as schedule)"));
                 i.bespokeSolvers().forEach(b -> System.out.printf("  %s: bespoke over %s, %d steps, %d NFE%n", b.name(),
                         b.base().name(), b.steps(), b.evaluations()));
+                System.out.println("quality tiers:   " + (i.tiers().isEmpty() ? "(none)"
+                        : "(jobs: \"tier\": NAME; the scheduler runs the costliest sampler that meets the deadline or latency target, else the cheapest)"));
+                i.tiers().forEach((tier, samplers) -> System.out.println("  " + tier + ": " + samplers.stream()
+                        .map(s -> s.solverName() + (s.solverName().equals(s.config().solver().id()) ? " " + s.steps() + (s.steps() == 1 ? " step" : " steps") : "")
+                                + (s.config().schedule() instanceof dev.flowline.sampling.Schedule.Named n && !n.name().equals(s.solverName())
+                                        ? " on " + n.name() : "")
+                                + " (" + s.maxNfe() + " NFE)")
+                        .collect(java.util.stream.Collectors.joining(", "))));
                 if (i.flowMap()) {
                     System.out.println("flow map:        yes: average velocity u(x, t, r) with target-time input '"
                             + m.inputs().r().orElseThrow() + "'; solver \"flowmap\" jumps a whole grid step per evaluation");

@@ -97,8 +97,9 @@ public record WorkerConfig(WorkerOptions worker, KafkaOptions kafka, TopicOption
             .define("batching.maxCallMicros", LONG, SchedulerOptions.DEFAULT_MAX_CALL_MICROS, atLeast(1),
                     "Per-call latency bound: CONTINUOUS calls are sized to the most rows/s the device's measured cost curve gives within it (maxBatchRows is the ceiling).")
             .define("batching.latencyTargetMs", LONG, SchedulerOptions.DEFAULT_LATENCY_TARGET_MILLIS, atLeast(0),
-                    "Jobs giving a step range (sampler.minSteps/maxSteps) and no deadline get the largest count expected to finish "
-                            + "within this many ms at the current load, by the scheduler's own cost estimate; 0: no target (they run maxSteps). "
+                    "Jobs giving a step range (sampler.minSteps/maxSteps) or a quality tier (sampler.tier) and no deadline get the largest "
+                            + "count (the tier's costliest sampler) expected to finish within this many ms at the current load, by the "
+                            + "scheduler's own cost estimate; 0: no target (they run maxSteps, the tier's costliest). "
                             + "A job's deadline, when it has one, is its target.")
             .define("batching.dedup", BOOLEAN, SchedulerOptions.DEFAULT_DEDUP,
                     "Identical in-flight samples (same model, conditioning, guidance, sampler, seed and sample index) are computed once and "

@@ -113,13 +113,17 @@ public final class JobFactory {
         OutputEncoder.ImageGeometry preview = previewEvery == 0 ? null : previewGeometry(previewEvery, req.getProgress(), info);
 
         SamplerSpec spec = req.getSampler();
+        QualityTier tier = QualityTier.of(spec, info); // first: a tier with a range is the tier's error
         StepRange range = StepRange.of(spec, info, limits.maxSteps());
         if (range != null && choosesOwnSteps(spec.getSolver())) {
             throw InvalidJobException.field("sampler.minSteps", "a step range needs a fixed-step solver; '" + spec.getSolver()
                     + "' chooses its own steps");
         }
-        Sampler sampler = sampler(spec, info, cond, range == null ? null : range.max());
-        PartialStart start = initImage(req.getInitImage(), info, sampler);
+        List<Sampler> tierSamplers = tier == null ? null : tierSamplers(spec, info, cond, tier);
+        // a range or tier runs its largest candidate unless the scheduler picks less at admission
+        Sampler sampler = tierSamplers != null ? tierSamplers.getLast() : sampler(spec, info, cond, range == null ? null : range.max());
+        PartialStart start = initImage(req.getInitImage(), info, tierSamplers == null ? List.of(sampler) : tierSamplers,
+                tier == null ? null : tier.name());
         List<SampleState> samples = samples(sampler, info, req.getSeed(), n, cond, start);
         JobTicket ticket = new JobTicket(record, jobId, info.name(), req.getOutputFormat(), outShape, image,
                 valueRange.min(), valueRange.max(), n, req.getMetadata(), SamplerChoice.of(sampler), preview);
@@ -130,6 +134,7 @@ public final class JobFactory {
                 .optEvaluationsPerSample(sampler.steps() > 0 && (start == null || start.t0() < 1)
                         ? sampler.maxNfe() : 0); // adaptive solvers: unknown; strength 0: none
         if (range != null) job.optStepChoice(stepChoice(spec, info, cond, range, req.getSeed(), n, start));
+        if (tierSamplers != null) job.optStepChoice(tierChoice(tierSamplers, info, cond, req.getSeed(), n, start));
         return new Decoded.Valid(record, job.build(), ticket);
     }
 
@@ -145,7 +150,8 @@ public final class JobFactory {
      * checked and encoded here, on the intake's worker thread: the encoder is one small call per job, cheaper than a
      * trip through the device thread's batching, and it never touches the event loop.
      */
-    private PartialStart initImage(dev.flowline.avro.InitImage init, ModelInfo info, Sampler sampler) throws InvalidJobException {
+    private PartialStart initImage(dev.flowline.avro.InitImage init, ModelInfo info, List<Sampler> samplers, String tier)
+            throws InvalidJobException {
         if (init == null) return null;
         LatentEncoder encoder = models.encoder(info.name()).orElseThrow(() -> InvalidJobException.field("initImage",
                 "model '" + info.name() + "' has no encoder, so no image-to-image"));
@@ -157,7 +163,13 @@ public final class JobFactory {
         init.getData().duplicate().get(data);
         float[] pixels = InitImages.pixels(data, encoder.stage());
         if (strength == 1) return null;
-        if (sampler.config().solver().isModelDefined()) {
+        for (Sampler sampler : samplers) {
+            if (!sampler.config().solver().isModelDefined()) continue;
+            if (tier != null) { // any candidate may be the one chosen
+                throw InvalidJobException.field("sampler.tier", "tier '" + tier + "' may run the learned solver " + sampler.solverName()
+                        + ", whose times span [0, 1]; image-to-image starts at t = 1 - initImage.strength (ask for a fixed-step "
+                        + "or adaptive solver)");
+            }
             throw InvalidJobException.field("sampler.solver", "a bespoke solver's learned times span [0, 1]; image-to-image "
                     + "starts at t = 1 - initImage.strength (use a fixed-step or adaptive solver)");
         }
@@ -195,8 +207,45 @@ public final class JobFactory {
                 throw new IllegalStateException(e);
             }
         };
-        return new StepChoice(range.min(), range.max(), steps -> at.apply(steps).maxNfe(),
+        return StepChoice.range(range.min(), range.max(), steps -> candidate(at.apply(steps)),
                 steps -> samples(at.apply(steps), info, seed, n, cond, start));
+    }
+
+    /**
+     * A tier's samplers for this job: each candidate applied to the job's spec as a replay asking for exactly it (its
+     * samplerUsed) would be, so the job's guidance and conditioning hold for all. Every candidate is checked here; one
+     * the worker's limits refuse is the tier's error, one the job's own fields rule out (e.g. guidance on a model without
+     * a null class) is that field's.
+     */
+    private List<Sampler> tierSamplers(SamplerSpec spec, ModelInfo info, Cond cond, QualityTier tier) throws InvalidJobException {
+        List<Sampler> out = new ArrayList<>();
+        for (SamplerChoice c : tier.candidates()) {
+            SamplerSpec asked = SamplerSpec.newBuilder(spec).setTier(null).setSolver(c.solver())
+                    .setSteps(c.steps() > 0 ? c.steps() : null).setSchedule(c.schedule()).build();
+            try {
+                out.add(sampler(asked, info, cond, null));
+            } catch (InvalidJobException e) {
+                String field = e.field() == null ? "sampler.tier" : e.field();
+                boolean tierFixed = List.of("sampler.solver", "sampler.steps", "sampler.schedule", "sampler.nfeBudget",
+                        "sampler.times").contains(field);
+                String message = stripField(e);
+                throw new InvalidJobException(e.errorCode(), tierFixed ? "sampler.tier" : field, "tier '" + tier.name()
+                        + "' runs " + c.describe() + ": " + message, e);
+            }
+        }
+        return out;
+    }
+
+    /** The scheduler's choice among a tier's samplers, cheapest first (the manifest's order, checked at model load). */
+    private StepChoice tierChoice(List<Sampler> samplers, ModelInfo info, Cond cond, long seed, int n, PartialStart start) {
+        List<StepChoice.Candidate> candidates = samplers.stream().map(JobFactory::candidate).toList();
+        return StepChoice.of(candidates, i -> samples(samplers.get(i), info, seed, n, cond, start));
+    }
+
+    /** A sampler as a candidate of the scheduler's choice: what the result's samplerUsed reports, and its cost. */
+    private static StepChoice.Candidate candidate(Sampler s) {
+        SamplerChoice c = SamplerChoice.of(s);
+        return new StepChoice.Candidate(c.solver(), c.steps(), c.schedule(), s.maxNfe());
     }
 
     /**
@@ -417,5 +466,12 @@ public final class JobFactory {
         String m = String.valueOf(e.getMessage());
         String prefix = e.field() + ": ";
         return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+
+    /** The message of an InvalidJobException without its leading "field: ". */
+    private static String stripField(InvalidJobException e) {
+        String m = String.valueOf(e.getMessage());
+        String prefix = e.field() + ": ";
+        return e.field() != null && m.startsWith(prefix) ? m.substring(prefix.length()) : m;
     }
 }

@@ -181,7 +181,7 @@ public final class ResultBuilder {
                 .setWorkerId(workerId)
                 .setCompletedAt(Instant.ofEpochMilli(nowMillis))
                 .setMetadata(t.metadata())
-                .setSamplerUsed(t.sampler().withChosenSteps(o.job().chosenSteps()).toAvro())
+                .setSamplerUsed(t.sampler().chosen(o.job().chosen()).toAvro())
                 .build();
     }
 }

@@ -4,20 +4,16 @@ import dev.flowline.avro.SamplerSpec;
 import dev.flowline.model.ModelInfo;
 
 /**
- * A request's step range (sampler.minSteps/maxSteps) or quality tier (sampler.tier), checked at intake.
+ * A request's step range (sampler.minSteps/maxSteps), checked at intake.
  *
  * <p>The scheduler picks the count at admission (see {@code batching.StepChoice}): the largest that meets the job's
- * deadline or {@code batching.latencyTargetMs} at the current load. Manifests map no tiers yet, so every tier is
- * rejected naming the field rather than being silently ignored.
+ * deadline or {@code batching.latencyTargetMs} at the current load. A quality tier (sampler.tier), the same choice
+ * among the samplers a manifest maps, is {@link QualityTier}'s.
  */
 record StepRange(int min, int max) {
 
     /** The range the spec asks for, or null when it gives none; throws naming the field at fault. */
     static StepRange of(SamplerSpec spec, ModelInfo info, int maxStepsLimit) throws InvalidJobException {
-        if (spec.getTier() != null) {
-            throw InvalidJobException.field("sampler.tier", "model '" + info.name() + "' maps no quality tiers, got '"
-                    + spec.getTier() + "'");
-        }
         Integer min = spec.getMinSteps();
         Integer max = spec.getMaxSteps();
         if (min == null && max == null) return null;

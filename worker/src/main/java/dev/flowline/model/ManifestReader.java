@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flowline.sampling.BespokeSolver;
 import dev.flowline.sampling.ButcherTableau;
+import dev.flowline.sampling.InvalidSamplerException;
+import dev.flowline.sampling.Sampler;
+import dev.flowline.sampling.SamplerConfig;
 import dev.flowline.sampling.Solver;
 
 import java.io.IOException;
@@ -28,7 +31,7 @@ import java.util.Set;
  *
  * <p>Optional fields and their defaults: description "", alternatives {}, inputs {x: "x", t: "t", label: "label"
  * when conditional}, output "v", labelType int64, valueRange [-1, 1], image none, time noise_to_data × 1.0,
- * conditioning none, defaultSampler {@link ModelInfo.SamplerDefaults#DEFAULT}, schedules {}, solvers {}, batchSizeHint
+ * conditioning none, defaultSampler {@link ModelInfo.SamplerDefaults#DEFAULT}, schedules {}, solvers {}, tiers {}, batchSizeHint
  * {@value ModelInfo#DEFAULT_BATCH_SIZE_HINT}, evaluation none. Required: name, version, engine, file, sampleShape.
  */
 public final class ManifestReader {
@@ -37,7 +40,7 @@ public final class ManifestReader {
     /** Every top-level key; README.md's manifest reference documents each (ManifestReaderTest checks). */
     static final Set<String> TOP_LEVEL = Set.of("name", "version", "description", "engine", "file",
             "alternatives", "inputs", "output", "labelType", "sampleShape", "valueRange", "image", "time",
-            "conditioning", "defaultSampler", "schedules", "solvers", "batchSizeHint", "evaluation", "decoder", "encoder");
+            "conditioning", "defaultSampler", "schedules", "solvers", "tiers", "batchSizeHint", "evaluation", "decoder", "encoder");
 
     /** Keys of a {@code decoder} / {@code encoder} object. */
     static final Set<String> STAGE_KEYS = Set.of("engine", "file", "alternatives", "input", "output", "inputShape",
@@ -169,6 +172,7 @@ public final class ManifestReader {
         try {
             ModelInfo info = new ModelInfo(name, version, description, sampleShape, valueRange, numClasses, nullClass,
                     classNames, image, sampler, schedules, batchSizeHint, solvers, inputs.r().isPresent());
+            info = tiers(root, info); // built against the model's own grids and learned solvers
             return new ModelManifest(file, info, engine, files, inputs, output, labelType, time, evaluation, decoder, encoder,
                     vector);
         } catch (IllegalArgumentException e) {
@@ -306,6 +310,93 @@ public final class ManifestReader {
             }
         }
         return out;
+    }
+
+    /**
+     * Quality tiers: {@code "tiers": {"fast": [{"solver": "bespoke-euler-2"}, {"solver": "bespoke-midpoint-2"}], ...}},
+     * each a non-empty list of samplers, cheapest first. A candidate is a sampler as a job asks for one: {@code solver}
+     * (a fixed-step solver id, or the name of one of the model's learned solvers for {@code "bespoke"} with that
+     * schedule), {@code steps}, {@code schedule} ({@code uniform} or a named grid or learned solver). Each is resolved
+     * here against the model's grids and learned solvers, so an unknown name, a count that disagrees with a grid or a
+     * list out of cost order fails at load naming the field ({@code tiers.fast[1].solver}).
+     */
+    private ModelInfo tiers(JsonNode root, ModelInfo base) {
+        JsonNode all = optionalObject(root, "tiers", null);
+        if (all == null) return base;
+        Set<String> learned = new java.util.LinkedHashSet<>();
+        for (BespokeSolver b : base.bespokeSolvers()) learned.add(b.name());
+        Map<String, List<Sampler>> tiers = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : all.properties()) {
+            String path = "tiers." + e.getKey();
+            if (e.getKey().isBlank()) throw error(path, "a tier name must not be blank");
+            JsonNode list = e.getValue();
+            if (!list.isArray() || list.isEmpty()) throw error(path, "must be a non-empty array of samplers, cheapest first");
+            List<Sampler> candidates = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                String at = path + "[" + i + "]";
+                JsonNode n = list.get(i);
+                if (!n.isObject()) throw error(at, "must be a JSON object {solver, steps, schedule}");
+                checkKeys(n, at + ".", Set.of("solver", "steps", "schedule"));
+                String solver = requiredText(n, "solver", at + ".solver");
+                Integer steps = n.has("steps") ? positiveInt(n, "steps", at + ".steps") : null;
+                String schedule = n.has("schedule") ? text(n, "schedule", at + ".schedule") : null;
+                if (learned.contains(solver)) { // a learned solver by its own name
+                    if (schedule != null && !schedule.equals(solver)) {
+                        throw error(at + ".schedule", "must be absent for the learned solver " + solver + " (it carries its own times), got \""
+                                + schedule + "\"");
+                    }
+                    schedule = solver;
+                    solver = Solver.BESPOKE.id();
+                }
+                Sampler s = tierCandidate(at, base, solver, steps, schedule, learned);
+                if (i > 0 && s.maxNfe() <= candidates.get(i - 1).maxNfe()) {
+                    throw error(at, "costs " + s.maxNfe() + " evaluations, no more than the " + candidates.get(i - 1).maxNfe()
+                            + " of " + path + "[" + (i - 1) + "]; list a tier's samplers cheapest first, each costing more");
+                }
+                candidates.add(s);
+            }
+            tiers.put(e.getKey(), candidates);
+        }
+        return base.withTiers(tiers);
+    }
+
+    /** One tier candidate, resolved as a job asking for exactly it would be (guidance aside, which is the job's). */
+    private Sampler tierCandidate(String at, ModelInfo base, String solverName, Integer steps, String schedule, Set<String> learned) {
+        Solver solver;
+        try {
+            solver = Solver.parse(solverName);
+        } catch (InvalidSamplerException ex) {
+            throw error(at + ".solver", "unknown solver \"" + solverName + "\"; a tier names a fixed-step solver (euler, midpoint, "
+                    + "heun, ralston3, rk4, ab2, ab3, flowmap, bespoke) or a learned solver of the model "
+                    + (learned.isEmpty() ? "(it ships none)" : learned.toString()));
+        }
+        if (solver.isAdaptive()) {
+            throw error(at + ".solver", solver.id() + " chooses its own steps, so its cost is not known at admission; a tier "
+                    + "candidate needs a fixed-step solver");
+        }
+        if (solver == Solver.FLOWMAP && !base.flowMap()) {
+            throw error(at + ".solver", "flowmap needs a flow-map model (one with inputs.r)");
+        }
+        String lower = schedule == null ? "" : schedule.strip().toLowerCase(java.util.Locale.ROOT);
+        if (lower.equals("shifted")) {
+            throw error(at + ".schedule", "a shifted grid's shift is not in a result's samplerUsed, so a replay could not ask for "
+                    + "it; use uniform or a named schedule");
+        }
+        if (lower.equals("uniform")) schedule = null;
+        if (schedule == null && steps == null) {
+            throw error(solver.isModelDefined() ? at + ".schedule" : at + ".steps", solver.isModelDefined()
+                    ? "is required for solver bespoke (the learned solver's name; or name it as the solver)"
+                    : "is required for solver " + solver.id() + " on a uniform grid");
+        }
+        try {
+            SamplerConfig config = SamplerConfig.builder().optSolver(solver).optSteps(steps).optSchedule(schedule, Map.of()).build();
+            return Sampler.of(config, base.samplerCatalog());
+        } catch (InvalidSamplerException ex) {
+            String field = ex.field().equals("times") ? "schedule" : ex.field();
+            String msg = String.valueOf(ex.getMessage());
+            String prefix = ex.field() + ": ";
+            throw error(at + "." + field, msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.flowline.model;
 
 import dev.flowline.sampling.BespokeSolver;
 import dev.flowline.sampling.NamedSchedules;
+import dev.flowline.sampling.Sampler;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,11 +31,15 @@ import java.util.Optional;
  * @param bespokeSolvers learned solvers optimised for this model (the manifest's {@code solvers}), for
  *                       {@code "solver": "bespoke"}
  * @param flowMap        whether the model is a flow map u(x, t, r) taking a target time r (the {@code flowmap} solver)
+ * @param tiers          quality tiers (the manifest's {@code tiers}, for {@code "tier"} jobs): each name maps to the
+ *                       samplers the scheduler picks from by load, cheapest first, each of fixed steps and costing
+ *                       more evaluations than the one before; a candidate's solver, steps and named grid (or learned
+ *                       solver) are what a job runs (its guidance and conditioning are the job's own)
  */
 public record ModelInfo(String name, String version, String description, int[] sampleShape, ValueRange valueRange,
                         int numClasses, int nullClass, List<String> classNames, Optional<ImageLayout> image,
                         SamplerDefaults defaultSampler, Map<String, List<Double>> schedules, int batchSizeHint,
-                        List<BespokeSolver> bespokeSolvers, boolean flowMap) {
+                        List<BespokeSolver> bespokeSolvers, boolean flowMap, Map<String, List<Sampler>> tiers) {
 
     /** {@link #nullClass()} of a model without an unconditional class. */
     public static final int NO_NULL_CLASS = -1;
@@ -79,6 +84,46 @@ public record ModelInfo(String name, String version, String description, int[] s
         schedules = java.util.Collections.unmodifiableMap(copy);
         if (batchSizeHint <= 0) throw new IllegalArgumentException(m + "batchSizeHint must be positive");
         bespokeSolvers = List.copyOf(bespokeSolvers == null ? List.of() : bespokeSolvers);
+        Map<String, List<Sampler>> tierCopy = new LinkedHashMap<>();
+        if (tiers != null) tiers.forEach((k, list) -> tierCopy.put(k, List.copyOf(validateTier(name, k, list))));
+        tiers = java.util.Collections.unmodifiableMap(tierCopy);
+    }
+
+    /** A model without quality tiers. */
+    public ModelInfo(String name, String version, String description, int[] sampleShape, ValueRange valueRange,
+                     int numClasses, int nullClass, List<String> classNames, Optional<ImageLayout> image,
+                     SamplerDefaults defaultSampler, Map<String, List<Double>> schedules, int batchSizeHint,
+                     List<BespokeSolver> bespokeSolvers, boolean flowMap) {
+        this(name, version, description, sampleShape, valueRange, numClasses, nullClass, classNames, image,
+                defaultSampler, schedules, batchSizeHint, bespokeSolvers, flowMap, Map.of());
+    }
+
+    /** This model with {@code tiers} as its quality tiers (the manifest reader builds them against the model's grids). */
+    public ModelInfo withTiers(Map<String, List<Sampler>> tiers) {
+        return new ModelInfo(name, version, description, sampleShape, valueRange, numClasses, nullClass, classNames, image,
+                defaultSampler, schedules, batchSizeHint, bespokeSolvers, flowMap, tiers);
+    }
+
+    /**
+     * A tier is a non-empty list of fixed-step samplers (the scheduler weighs their cost before the first step), each
+     * costing more evaluations than the one before (the choice is of cost; equal costs would leave nothing to choose).
+     */
+    static List<Sampler> validateTier(String model, String tierName, List<Sampler> candidates) {
+        if (tierName == null || tierName.isBlank()) throw new IllegalArgumentException("model '" + model + "': tier name must not be blank");
+        String where = "model '" + model + "': tiers." + tierName;
+        if (candidates == null || candidates.isEmpty()) throw new IllegalArgumentException(where + " must list at least one sampler");
+        for (int i = 0; i < candidates.size(); i++) {
+            Sampler c = Objects.requireNonNull(candidates.get(i), where + "[" + i + "]");
+            if (c.steps() == 0) {
+                throw new IllegalArgumentException(where + "[" + i + "].solver " + c.solverName() + " chooses its own steps; a tier "
+                        + "candidate needs a fixed evaluation count");
+            }
+            if (i > 0 && c.maxNfe() <= candidates.get(i - 1).maxNfe()) {
+                throw new IllegalArgumentException(where + "[" + i + "] costs " + c.maxNfe() + " evaluations, no more than "
+                        + candidates.get(i - 1).maxNfe() + " of " + where + "[" + (i - 1) + "]; list candidates cheapest first");
+            }
+        }
+        return candidates;
     }
 
     /** A model without learned solvers that is not a flow map. */
@@ -164,7 +209,14 @@ public record ModelInfo(String name, String version, String description, int[] s
                 && valueRange.equals(m.valueRange) && numClasses == m.numClasses && nullClass == m.nullClass
                 && classNames.equals(m.classNames) && image.equals(m.image) && defaultSampler.equals(m.defaultSampler)
                 && schedules.equals(m.schedules) && batchSizeHint == m.batchSizeHint
-                && bespokeSolvers.equals(m.bespokeSolvers) && flowMap == m.flowMap;
+                && bespokeSolvers.equals(m.bespokeSolvers) && flowMap == m.flowMap && tierKeys().equals(m.tierKeys());
+    }
+
+    /** The tiers as comparable text (a {@link Sampler} has identity equality): each candidate's configuration and name. */
+    private Map<String, List<String>> tierKeys() {
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        tiers.forEach((k, list) -> keys.put(k, list.stream().map(s -> s.config() + "|" + s.solverName()).toList()));
+        return keys;
     }
 
     @Override

@@ -206,8 +206,9 @@ class ImageToImageTest {
         GenerationRequest req = edit("range", 8, 2, init(input, 0.25), b -> b.setSampler(SamplerSpec.newBuilder()
                 .setSolver("heun").setMinSteps(2).setMaxSteps(5).build()));
         Job job = factory.create(req, REF).job();
+        assertThat(job.stepChoice().size()).isEqualTo(4);
         for (int steps = 2; steps <= 5; steps++) {
-            var sample = job.stepChoice().samplesFor().apply(steps).get(0);
+            var sample = job.stepChoice().samplesFor().apply(steps - 2).get(0); // candidate i runs minSteps + i
             assertThat(sample.time()).as("%d steps", steps).isEqualTo(0.75);
             assertThat(sample.totalSteps()).isEqualTo(steps);
         }

@@ -66,6 +66,23 @@ class ModelsCommandTest {
     }
 
     @Test
+    void describePrintsTheQualityTiersWithEachSamplersCost(@TempDir Path dir) throws Exception {
+        Path manifest = copyFixture(dir).resolve("flowline-model.json");
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"batchSizeHint\"",
+                "\"tiers\": {\"fast\": [{\"solver\": \"euler\", \"steps\": 1}, {\"solver\": \"heun\", \"schedule\": \"uniform-4\"}]},"
+                        + " \"batchSizeHint\""));
+        var stdout = new java.io.ByteArrayOutputStream();
+        var old = System.out;
+        System.setOut(new java.io.PrintStream(stdout));
+        try {
+            assertThat(run(new StringWriter(), "models", "describe", "tiny", "--no-builtin", "--models-dir", dir.toString())).isZero();
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(stdout.toString()).contains("quality tiers:").contains("  fast: euler 1 step (1 NFE), heun 4 steps on uniform-4 (8 NFE)");
+    }
+
+    @Test
     void sampleWritesAGridOfTheRequestedSamples(@TempDir Path dir) throws Exception {
         copyFixture(dir);
         Path png = dir.resolve("grid.png");

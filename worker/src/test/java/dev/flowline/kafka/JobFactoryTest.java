@@ -162,12 +162,16 @@ class JobFactoryTest {
         assertThat(v.job().samples().get(0).totalSteps()).isEqualTo(6);
         assertThat(v.ticket().sampler()).isEqualTo(new SamplerChoice("heun", 6, null));
         var choice = v.job().stepChoice();
-        assertThat(choice.min()).isEqualTo(2);
-        assertThat(choice.max()).isEqualTo(6);
-        assertThat(choice.evaluationsFor().applyAsInt(3)).isEqualTo(6); // Heun: two evaluations a step
-        assertThat(choice.samplesFor().apply(3)).hasSize(2).allSatisfy(s -> assertThat(s.totalSteps()).isEqualTo(3));
+        assertThat(choice.size()).isEqualTo(5); // candidates 2..6 steps, cheapest first
+        assertThat(choice.candidate().apply(0).steps()).isEqualTo(2);
+        assertThat(choice.largest().steps()).isEqualTo(6);
+        var three = choice.candidate().apply(1);
+        assertThat(three).isEqualTo(new dev.flowline.batching.StepChoice.Candidate("heun", 3, null, 6)); // Heun: two evaluations a step
+        assertThat(choice.samplesFor().apply(1)).hasSize(2).allSatisfy(s -> assertThat(s.totalSteps()).isEqualTo(3));
         // What the result reports once the scheduler chose 3: a replay asking for heun at 3 steps.
+        assertThat(v.ticket().sampler().chosen(three)).isEqualTo(new SamplerChoice("heun", 3, null));
         assertThat(v.ticket().sampler().withChosenSteps(3)).isEqualTo(new SamplerChoice("heun", 3, null));
+        assertThat(v.ticket().sampler().chosen(null)).isEqualTo(v.ticket().sampler());
         assertThat(v.ticket().sampler().withChosenSteps(0)).isEqualTo(v.ticket().sampler());
     }
 
@@ -184,7 +188,7 @@ class JobFactoryTest {
         assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setMaxSteps(4).build())), "sampler.minSteps");
         assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setMinSteps(2).build())), "sampler.maxSteps");
         assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setSteps(3).setMinSteps(2).setMaxSteps(4).build())), "sampler.minSteps");
-        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setSolver("euler").setTier("fast").build())), "sampler.tier");
+        assertField(with(b -> b.setSampler(SamplerSpec.newBuilder().setTier("fast").build())), "sampler.tier"); // gauss maps no tiers
     }
 
     @Test
