@@ -1,71 +1,72 @@
 package dev.flowline.batching;
 
-import java.util.HashMap;
-import java.util.Map;
+import dev.flowline.model.VectorConditioning;
 
 /**
- * Runs one {@link BatchPlan} on the device thread: stacks the members' rows into the group's reused buffers,
- * calls the model once, checks the output and hands each member its velocities. Holds no scheduling state and no
- * lock; whatever happens, it returns a result that says how every member fared.
+ * Runs one velocity {@link BatchPlan} on the device thread: stacks the members' rows into the group's reused
+ * {@link BatchBuffers}, calls the model once, checks the output and hands each member its velocities (the shared
+ * steps and failure mapping are {@link RowCallExecutor}'s).
  */
-final class BatchExecutor {
+final class BatchExecutor extends RowCallExecutor<BatchBuffers> {
     private final int maxBatchRows;
-    private final SchedulerClock clock;
-    /** Per compatibility group; confined to the device thread. */
-    private final Map<String, BatchBuffers> buffers = new HashMap<>();
 
     BatchExecutor(int maxBatchRows, SchedulerClock clock) {
+        super(clock, BatchResult.MODEL_ERROR);
         this.maxBatchRows = maxBatchRows;
-        this.clock = clock;
     }
 
-    BatchResult execute(BatchPlan plan, long waitNanos) {
-        BatchBuffers buf = buffers.computeIfAbsent(plan.groupKey, k -> new BatchBuffers(maxBatchRows, plan.model.dim(),
-                plan.model.vectorConditioning().map(dev.flowline.model.VectorConditioning::dim).orElse(0)));
-        SampleSlot[] members = plan.members;
-        long start = clock.nanoTime();
-        BatchResult result = new BatchResult(members.length, start, waitNanos);
-        for (int i = 0; i < members.length; i++) {
-            try {
-                members[i].state.writeRows(buf.x, buf.t, buf.labels, plan.rowOffsets[i]);
-                members[i].state.writeTargetTimes(buf.r, plan.rowOffsets[i]);
-                if (buf.vectorDim > 0) members[i].state.writeVectors(buf.vectors, buf.vectorDim, plan.rowOffsets[i]);
-            } catch (RuntimeException e) {
-                result.failMember(i, BatchResult.SAMPLER_ERROR, "sample state of model '" + plan.model.info().name()
-                        + "' failed to write its rows: " + e);
-                buf.blankRows(plan.rowOffsets[i], plan.rowsOf(i));
-            }
-        }
-        long called = clock.nanoTime();
-        try {
-            if (buf.vectorDim > 0) plan.model.velocity(plan.rows, buf.x, buf.t, buf.r, buf.labels, buf.vectors, buf.out);
-            else plan.model.velocity(plan.rows, buf.x, buf.t, buf.r, buf.labels, buf.out);
-        } catch (Throwable e) { // a failed call fails its batch only; the loop carries on
-            result.failBatch(BatchResult.MODEL_ERROR, "model '" + plan.model.info().name() + "' failed on a batch of "
-                    + plan.rows + " rows: " + e);
-            result.modelNanos = clock.nanoTime() - called;
-            result.copyNanos = called - start;
-            return result;
-        }
-        long returned = clock.nanoTime();
-        for (int i = 0; i < members.length; i++) {
-            if (result.memberFailed(i)) continue;
-            int row = plan.rowOffsets[i];
-            if (!buf.outputFinite(row, plan.rowsOf(i))) {
-                result.failMember(i, BatchResult.NON_FINITE_OUTPUT, "model '" + plan.model.info().name()
-                        + "' returned NaN or infinite velocities for sample " + members[i].index);
-                continue;
-            }
-            try {
-                members[i].state.acceptRows(buf.out, row);
-            } catch (RuntimeException e) {
-                result.failMember(i, BatchResult.SAMPLER_ERROR, "sample state of model '" + plan.model.info().name()
-                        + "' failed to take its velocities: " + e);
-            }
-        }
-        long end = clock.nanoTime();
-        result.modelNanos = returned - called;
-        result.copyNanos = (called - start) + (end - returned);
-        return result;
+    @Override
+    BatchBuffers newBuffers(BatchPlan plan) {
+        return new BatchBuffers(maxBatchRows, plan.model.dim(),
+                plan.model.vectorConditioning().map(VectorConditioning::dim).orElse(0));
+    }
+
+    @Override
+    void write(BatchPlan plan, BatchBuffers buf, int member, int row) {
+        SampleSlot s = plan.members[member];
+        s.state.writeRows(buf.x, buf.t, buf.labels, row);
+        s.state.writeTargetTimes(buf.r, row);
+        if (buf.vectorDim > 0) s.state.writeVectors(buf.vectors, buf.vectorDim, row);
+    }
+
+    @Override
+    String writeFailed(BatchPlan plan, int member, RuntimeException e) {
+        return "sample state of model '" + plan.model.info().name() + "' failed to write its rows: " + e;
+    }
+
+    @Override
+    void blank(BatchBuffers buf, int row, int rows) {
+        buf.blankRows(row, rows);
+    }
+
+    @Override
+    void call(BatchPlan plan, BatchBuffers buf) {
+        if (buf.vectorDim > 0) plan.model.velocity(plan.rows, buf.x, buf.t, buf.r, buf.labels, buf.vectors, buf.out);
+        else plan.model.velocity(plan.rows, buf.x, buf.t, buf.r, buf.labels, buf.out);
+    }
+
+    @Override
+    String callFailed(BatchPlan plan, Throwable e) {
+        return "model '" + plan.model.info().name() + "' failed on a batch of " + plan.rows + " rows: " + e;
+    }
+
+    @Override
+    boolean outputFinite(BatchBuffers buf, int row, int rows) {
+        return buf.outputFinite(row, rows);
+    }
+
+    @Override
+    String nonFinite(BatchPlan plan, int member) {
+        return "model '" + plan.model.info().name() + "' returned NaN or infinite velocities for sample " + plan.members[member].index;
+    }
+
+    @Override
+    void read(BatchPlan plan, BatchBuffers buf, BatchResult result, int member, int row) {
+        plan.members[member].state.acceptRows(buf.out, row);
+    }
+
+    @Override
+    String readFailed(BatchPlan plan, int member, RuntimeException e) {
+        return "sample state of model '" + plan.model.info().name() + "' failed to take its velocities: " + e;
     }
 }

@@ -23,4 +23,9 @@ public record BatchRecord(String groupKey, int rows, int samples, int jobs, long
                        int queuedJobs, int activeSamples) {
         this(groupKey, rows, samples, jobs, modelNanos, waitNanos, copyNanos, queuedJobs, activeSamples, 0);
     }
+
+    /** Whether this was a call of a latent model's decoder (its group is a decode group), not a velocity call. */
+    public boolean isDecode() {
+        return groupKey.endsWith(DecodeExecutor.KEY_SUFFIX);
+    }
 }

@@ -3,6 +3,7 @@ package dev.flowline.bench;
 import dev.flowline.batching.BatchingMode;
 import dev.flowline.batching.SchedulerOptions;
 import dev.flowline.batching.SimulatedDevice;
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,6 +25,8 @@ import java.util.Map;
  *   <li>an open-loop Poisson trace of the {@link WorkloadMix} at a fraction of the measured capacity, replayed
  *       unchanged against CONTINUOUS, REQUEST and NONE batching.</li>
  * </ol>
+ * A latent model's jobs are decoded in the loops as the worker decodes them (decode calls counted apart from the
+ * velocity rows), and a baseline model may be measured beside it ({@link Extras}).
  */
 public final class BatchingBench {
     private BatchingBench() {}
@@ -87,9 +90,26 @@ public final class BatchingBench {
         }
     }
 
+    /**
+     * What a run may add to the model: a latent model's {@code decoder} (its jobs' latents are then decoded in the
+     * closed and open loops as the worker does, and the decoder is measured alone per batch size), and a
+     * {@code baseline} model measured side by side (alone at the maximum batch, and in a closed loop of the same mix),
+     * so that "latent rows are cheaper" is a ratio of one run. Either may be null.
+     */
+    public record Extras(LatentDecoder decoder, VelocityModel baseline) {
+        public static final Extras NONE = new Extras(null, null);
+    }
+
     /** Runs every phase; {@code log} gets one line per phase as it ends. */
     public static BatchingReport run(VelocityModel model, Options o, SchedulerFactory factory, PrintStream log)
             throws InterruptedException {
+        return run(model, Extras.NONE, o, factory, log);
+    }
+
+    /** As above, with a latent model's decoder and a baseline model (see {@link Extras}). */
+    public static BatchingReport run(VelocityModel model, Extras extras, Options o, SchedulerFactory factory, PrintStream log)
+            throws InterruptedException {
+        LatentDecoder decoder = extras.decoder();
         int maxRows = o.scheduler().maxBatchRows();
         RawThroughput.Result raw = RawThroughput.measure(model, model.info(), maxRows, o.seconds(), o.seed());
         log.printf("raw: %d rows x %d calls in %.1f s = %.0f rows/s (%.2f ms/call)%n", maxRows, raw.calls(),
@@ -101,17 +121,43 @@ public final class BatchingBench {
             byBatch.put(b, r);
             log.printf("raw at batch %d: %.0f rows/s (%.2f ms/call)%n", b, r.rowsPerSecond(), r.msPerCall());
         }
+        Map<Integer, RawThroughput.Result> decodeByBatch = new LinkedHashMap<>();
+        if (decoder != null) {
+            for (int b : o.batchSizes()) {
+                RawThroughput.Result r = RawThroughput.measureDecoder(decoder, b, pointSeconds, o.seed() + b);
+                decodeByBatch.put(b, r);
+                log.printf("decoder alone at batch %d: %.0f latents/s (%.2f ms/call)%n", b, r.rowsPerSecond(), r.msPerCall());
+            }
+        }
+        RawThroughput.Result baselineRaw = null;
+        if (extras.baseline() != null) {
+            baselineRaw = RawThroughput.measure(extras.baseline(), extras.baseline().info(), maxRows, o.seconds(), o.seed());
+            log.printf("baseline %s raw: %d rows x %d calls = %.0f rows/s (%.2f ms/call)%n", extras.baseline().info().name(),
+                    maxRows, baselineRaw.calls(), baselineRaw.rowsPerSecond(), baselineRaw.msPerCall());
+        }
 
-        ClosedLoop.Result closed = ClosedLoop.run(model, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(),
-                o.seed(), factory);
-        log.printf("closed loop (continuous, %d jobs in flight): %.0f rows/s, %.1f rows/call, efficiency %.3f%n",
+        ClosedLoop.Result closed = ClosedLoop.run(model, decoder, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(),
+                o.seed(), factory, 0);
+        log.printf("closed loop (continuous, %d jobs in flight): %.0f rows/s, %.1f rows/call, efficiency %.3f, %.1f jobs/s%n",
                 closed.jobsInFlight(), closed.rowsPerSecond(), closed.meanBatchRows(),
-                closed.rowsPerSecond() / raw.rowsPerSecond());
+                closed.rowsPerSecond() / raw.rowsPerSecond(), closed.jobsPerSecond());
+        if (decoder != null) {
+            log.printf("  decode: %d calls, %.1f latents/call, %.1f%% of the device's busy time%n", closed.decodeCalls(),
+                    closed.meanDecodeRows(), 100 * closed.decodeShare());
+        }
+        ClosedLoop.Result baselineClosed = null;
+        if (extras.baseline() != null) {
+            baselineClosed = ClosedLoop.run(extras.baseline(), null, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(),
+                    o.seed(), factory, 0);
+            log.printf("baseline %s closed loop: %.0f rows/s, %.1f jobs/s%n", extras.baseline().info().name(),
+                    baselineClosed.rowsPerSecond(), baselineClosed.jobsPerSecond());
+        }
 
         // Previews on a tenth of the jobs, side by side with a second run without, so that drift shows as noise.
-        ClosedLoop.Result previews = ClosedLoop.run(model, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(), o.seed(),
+        ClosedLoop.Result previews = ClosedLoop.run(model, decoder, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(), o.seed(),
                 factory, ClosedLoop.PREVIEW_SHARE);
-        ClosedLoop.Result again = ClosedLoop.run(model, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(), o.seed(), factory);
+        ClosedLoop.Result again = ClosedLoop.run(model, decoder, o.scheduler(), o.mix(), o.warmUpSeconds(), o.seconds(), o.seed(),
+                factory, 0);
         double previewRatio = previews.rowsPerSecond() / ((closed.rowsPerSecond() + again.rowsPerSecond()) / 2);
         log.printf("closed loop with previews every %d steps on %.0f%% of jobs: %.0f rows/s (without: %.0f and %.0f), ratio %.3f%n",
                 ClosedLoop.PREVIEW_EVERY, 100 * ClosedLoop.PREVIEW_SHARE, previews.rowsPerSecond(), closed.rowsPerSecond(),
@@ -132,13 +178,19 @@ public final class BatchingBench {
         double[] serviceMs = SimulatedBatching.serviceMs(o.mix(), guidance, costCurve(byBatch));
         Map<BatchingMode, OpenLoop.ModeResult> modes = new LinkedHashMap<>();
         for (BatchingMode mode : List.of(BatchingMode.CONTINUOUS, BatchingMode.REQUEST, BatchingMode.NONE)) {
-            OpenLoop.ModeResult m = OpenLoop.run(model, o.scheduler(), mode, trace, o.mix(), o.drainSeconds(), factory, serviceMs);
+            OpenLoop.ModeResult m = OpenLoop.run(model, decoder, o.scheduler(), mode, trace, o.mix(), o.drainSeconds(), factory, serviceMs);
             modes.put(mode, m);
-            log.printf("  %-10s p50 %8.1f ms  p99 %8.1f ms  %6.1f jobs/s  %5.1f rows/call  unfinished %d%s%n",
+            log.printf("  %-10s p50 %8.1f ms  p99 %8.1f ms  %6.1f jobs/s  %5.1f rows/call  unfinished %d%s%s%n",
                     mode.name().toLowerCase(), m.p50Ms(), m.p99Ms(), m.jobsPerSecond(), m.meanBatchRows(),
-                    m.unfinished(), m.latencyCensored() ? " (percentiles are lower bounds)" : "");
+                    m.unfinished(), m.latencyCensored() ? " (percentiles are lower bounds)" : "",
+                    decoder == null ? "" : String.format("  %d decode calls, %.1f latents/call", m.decodeCalls(), m.meanDecodeRows()));
         }
-        return new BatchingReport(model.info().name(), o, raw, byBatch, closed, trace, modes, previewRatio);
+        BatchingReport.ExtraFigures extra = decoder == null && extras.baseline() == null ? null
+                : new BatchingReport.ExtraFigures(decoder == null ? null : decoder.stage(), decodeByBatch,
+                extras.baseline() == null ? null : extras.baseline().info().name(), baselineRaw, baselineClosed,
+                closed.rowsPerSecond() / o.mix().meanRowsPerJob(guidance), extras.baseline() == null ? Double.NaN
+                : baselineClosed.rowsPerSecond() / o.mix().meanRowsPerJob(extras.baseline().info().supportsGuidance()));
+        return new BatchingReport(model.info().name(), o, raw, byBatch, closed, trace, modes, previewRatio, extra);
     }
 
     /** The model alone at each batch size for {@code seconds} each: a simulated device's cost curve. */

@@ -1,6 +1,7 @@
 package dev.flowline.bench;
 
 import dev.flowline.batching.BatchingMode;
+import dev.flowline.model.PipelineStage;
 import org.knowm.xchart.style.Styler;
 
 import java.io.IOException;
@@ -10,15 +11,46 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The batching benchmark's figures, as JSON, plots and a short summary. */
+/**
+ * The batching benchmark's figures, as JSON, plots and a short summary. {@code extra}: a latent model's decode
+ * figures and a baseline model's, null when neither was measured.
+ */
 public record BatchingReport(String model, BatchingBench.Options options, RawThroughput.Result raw,
                              Map<Integer, RawThroughput.Result> rawByBatch, ClosedLoop.Result closedLoop,
-                             ArrivalTrace trace, Map<BatchingMode, OpenLoop.ModeResult> modes, double previewOverheadRatio) {
+                             ArrivalTrace trace, Map<BatchingMode, OpenLoop.ModeResult> modes, double previewOverheadRatio,
+                             ExtraFigures extra) {
 
-    /** The top-level keys of {@link #toJson}, exactly. */
+    /**
+     * What {@link BatchingBench.Extras} added to a run.
+     *
+     * @param decoder        the latent model's decoder stage (null for a pixel model)
+     * @param decodeByBatch  the decoder alone per batch size (empty without a decoder)
+     * @param baselineModel  the model measured side by side (null when none)
+     * @param baselineRaw    that model alone at the maximum batch
+     * @param baselineClosed that model's closed loop on the same mix
+     * @param jobsPerSecond  this model's saturated job throughput: its closed loop's velocity rows per second (the
+     *                       device's time in decode calls already taken out) over the mix's rows per job
+     * @param baselineJobsPerSecond the same for the baseline (NaN without one)
+     */
+    public record ExtraFigures(PipelineStage decoder, Map<Integer, RawThroughput.Result> decodeByBatch, String baselineModel,
+                               RawThroughput.Result baselineRaw, ClosedLoop.Result baselineClosed, double jobsPerSecond,
+                               double baselineJobsPerSecond) {
+    }
+
+    /** A run without extras. */
+    public BatchingReport(String model, BatchingBench.Options options, RawThroughput.Result raw,
+                          Map<Integer, RawThroughput.Result> rawByBatch, ClosedLoop.Result closedLoop, ArrivalTrace trace,
+                          Map<BatchingMode, OpenLoop.ModeResult> modes, double previewOverheadRatio) {
+        this(model, options, raw, rawByBatch, closedLoop, trace, modes, previewOverheadRatio, null);
+    }
+
+    /** The top-level keys of {@link #toJson} for a run without extras, exactly; {@link #EXTRA_KEYS} join them otherwise. */
     public static final List<String> TOP_LEVEL_KEYS = List.of("raw_rows_per_s", "raw_by_batch", "continuous_rows_per_s",
             "scheduler_efficiency", "modes", "p99_ratio_continuous_vs_request", "p99_ratio_by_kind", "slo_attainment",
             "policy", "simulated", "machine");
+
+    /** Keys {@link #toJson} adds after the others: {@code decode} for a latent model, {@code baseline} when one was measured. */
+    public static final List<String> EXTRA_KEYS = List.of("decode", "baseline");
 
     public double schedulerEfficiency() {
         return closedLoop.rowsPerSecond() / raw.rowsPerSecond();
@@ -43,14 +75,7 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
     public Map<String, Object> toJson(Map<String, Object> machine, Map<String, Object> simulated) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("raw_rows_per_s", raw.rowsPerSecond());
-        Map<String, Object> byBatch = new LinkedHashMap<>();
-        rawByBatch.forEach((b, r) -> {
-            Map<String, Object> point = new LinkedHashMap<>();
-            point.put("rows_per_s", r.rowsPerSecond());
-            point.put("ms_per_call", r.msPerCall());
-            byBatch.put(String.valueOf(b), point);
-        });
-        json.put("raw_by_batch", byBatch);
+        json.put("raw_by_batch", byBatchJson(rawByBatch));
         json.put("continuous_rows_per_s", closedLoop.rowsPerSecond());
         json.put("scheduler_efficiency", schedulerEfficiency());
         Map<String, Object> modeJson = new LinkedHashMap<>();
@@ -71,7 +96,69 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
         machineJson.put("phase_seconds", options.seconds());
         machineJson.put("trace_seconds", trace.durationSeconds());
         json.put("machine", machineJson);
+        if (extra != null && extra.decoder() != null) json.put("decode", decodeJson());
+        if (extra != null && extra.baselineModel() != null) json.put("baseline", baselineJson());
         return json;
+    }
+
+    /**
+     * A latent model's decode stage in this run: the decoder alone per batch size; in the closed loop its calls,
+     * latents per call and share of the device's busy time; per open-loop mode its calls and latents per call. The
+     * velocity figures above count velocity rows only. The simulated device costs velocity calls only.
+     */
+    private Map<String, Object> decodeJson() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("decoder_input_shape", extra.decoder().inputShape());
+        d.put("decoder_output_shape", extra.decoder().outputShape());
+        d.put("raw_decode_by_batch", byBatchJson(extra.decodeByBatch()));
+        Map<String, Object> closed = new LinkedHashMap<>();
+        closed.put("decode_calls", closedLoop.decodeCalls());
+        closed.put("mean_latents_per_call", closedLoop.meanDecodeRows());
+        closed.put("decode_share_of_device_time", closedLoop.decodeShare());
+        closed.put("jobs_per_s", extra.jobsPerSecond());
+        closed.put("jobs_ended_per_s", closedLoop.jobsPerSecond());
+        d.put("closed_loop", closed);
+        Map<String, Object> byMode = new LinkedHashMap<>();
+        modes.forEach((mode, m) -> {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("decode_calls", m.decodeCalls());
+            j.put("mean_latents_per_call", m.meanDecodeRows());
+            j.put("jobs_offered", m.offered());
+            byMode.put(mode.name().toLowerCase(), j);
+        });
+        d.put("modes", byMode);
+        d.put("simulated", "velocity calls only");
+        return d;
+    }
+
+    /**
+     * The baseline measured beside the model: {@code row_cost_ratio} is its cost per row over this model's (both alone
+     * at the maximum batch: above 1, this model's rows are that much cheaper), {@code job_throughput_ratio} this
+     * model's saturated jobs per second over the baseline's in the closed loop of the same mix (a latent model's decode
+     * included: its decode calls take device time from its velocity rows). Jobs per second are velocity rows per
+     * second over the mix's rows per job, steadier than the jobs that happen to end in a short window.
+     */
+    private Map<String, Object> baselineJson() {
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("model", extra.baselineModel());
+        b.put("raw_rows_per_s", extra.baselineRaw().rowsPerSecond());
+        b.put("row_cost_ratio", raw.rowsPerSecond() / extra.baselineRaw().rowsPerSecond());
+        b.put("closed_loop_rows_per_s", extra.baselineClosed().rowsPerSecond());
+        b.put("closed_loop_jobs_per_s", extra.baselineJobsPerSecond());
+        b.put("model_closed_loop_jobs_per_s", extra.jobsPerSecond());
+        b.put("job_throughput_ratio", extra.jobsPerSecond() / extra.baselineJobsPerSecond());
+        return b;
+    }
+
+    private static Map<String, Object> byBatchJson(Map<Integer, RawThroughput.Result> byBatch) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        byBatch.forEach((b, r) -> {
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("rows_per_s", r.rowsPerSecond());
+            point.put("ms_per_call", r.msPerCall());
+            out.put(String.valueOf(b), point);
+        });
+        return out;
     }
 
     private Map<String, Object> modeJson(OpenLoop.ModeResult m) {
@@ -151,6 +238,16 @@ public record BatchingReport(String model, BatchingBench.Options options, RawThr
             s.append(kinds).append(System.lineSeparator());
         });
         s.append(String.format("p99 continuous / request = %.3f%n", p99RatioContinuousVsRequest()));
+        if (extra != null && extra.decoder() != null) {
+            s.append(String.format("decode (closed loop): %d calls, %.1f latents/call, %.1f%% of the device's busy time, %.1f jobs/s%n",
+                    closedLoop.decodeCalls(), closedLoop.meanDecodeRows(), 100 * closedLoop.decodeShare(), extra.jobsPerSecond()));
+        }
+        if (extra != null && extra.baselineModel() != null) {
+            s.append(String.format("against %s: rows %.2fx cheaper alone (%.0f vs %.0f rows/s), jobs %.2fx faster through the scheduler (%.1f vs %.1f jobs/s)%n",
+                    extra.baselineModel(), raw.rowsPerSecond() / extra.baselineRaw().rowsPerSecond(), raw.rowsPerSecond(),
+                    extra.baselineRaw().rowsPerSecond(), extra.jobsPerSecond() / extra.baselineJobsPerSecond(),
+                    extra.jobsPerSecond(), extra.baselineJobsPerSecond()));
+        }
         return s.toString();
     }
 }

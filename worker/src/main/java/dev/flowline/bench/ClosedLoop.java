@@ -11,9 +11,11 @@ import dev.flowline.batching.SchedulerListener;
 import dev.flowline.batching.SchedulerOptions;
 import dev.flowline.kafka.OutputEncoder;
 import dev.flowline.kafka.PreviewEncoder;
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.model.VelocityModel;
 
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -29,14 +31,19 @@ final class ClosedLoop {
     private ClosedLoop() {}
 
     /**
-     * @param rowsPerSecond  model rows per second in the window
-     * @param meanBatchRows  rows per model call in the window
-     * @param calls          model calls in the window
+     * @param rowsPerSecond  model rows (velocity calls) per second in the window
+     * @param meanBatchRows  rows per velocity call in the window
+     * @param calls          velocity calls in the window
      * @param jobsInFlight   the in-flight target the feeder kept
      * @param seconds        the window's length
+     * @param previewPngs    previews encoded over the whole run (0 without previews)
+     * @param jobsPerSecond  jobs that ended in the window, per second (a latent model's jobs end after their decode)
+     * @param decodeCalls    decoder calls in the window (latent models; 0 otherwise)
+     * @param meanDecodeRows latents per decoder call in the window
+     * @param decodeShare    share of the device's busy time in the window spent in decoder calls
      */
-    /** {@code previewPngs}: previews encoded over the whole run (0 without previews). */
-    record Result(double rowsPerSecond, double meanBatchRows, long calls, int jobsInFlight, double seconds, long previewPngs) {
+    record Result(double rowsPerSecond, double meanBatchRows, long calls, int jobsInFlight, double seconds, long previewPngs,
+                  double jobsPerSecond, long decodeCalls, double meanDecodeRows, double decodeShare) {
     }
 
     /** Jobs kept in flight: every active sample slot filled, plus a queue of a few batches behind them. */
@@ -59,11 +66,17 @@ final class ClosedLoop {
      */
     static Result run(VelocityModel model, SchedulerOptions options, WorkloadMix mix, double warmUpSeconds,
                       double seconds, long seed, SchedulerFactory factory, double previewShare) throws InterruptedException {
+        return run(model, null, options, mix, warmUpSeconds, seconds, seed, factory, previewShare);
+    }
+
+    /** As above; with a {@code decoder} (a latent model's, else null) every job's latents are decoded before it ends. */
+    static Result run(VelocityModel model, LatentDecoder decoder, SchedulerOptions options, WorkloadMix mix, double warmUpSeconds,
+                      double seconds, long seed, SchedulerFactory factory, double previewShare) throws InterruptedException {
         SchedulerOptions continuous = options.withMode(BatchingMode.CONTINUOUS);
         int target = inFlightTarget(continuous);
         Semaphore permits = new Semaphore(target);
-        AtomicLong rows = new AtomicLong();
-        AtomicLong calls = new AtomicLong();
+        CallCounts counts = new CallCounts();
+        AtomicLong ended = new AtomicLong();
         AtomicLong pngs = new AtomicLong();
         OutputEncoder.ImageGeometry image = model.info().image()
                 .map(l -> new OutputEncoder.ImageGeometry(l.channels(), l.height(), l.width()))
@@ -72,13 +85,13 @@ final class ClosedLoop {
         SchedulerListener listener = new SchedulerListener() {
             @Override
             public void onCompleted(JobOutcome outcome) {
+                ended.incrementAndGet();
                 permits.release();
             }
 
             @Override
             public void onBatch(BatchRecord batch) {
-                rows.addAndGet(batch.rows());
-                calls.incrementAndGet();
+                counts.add(batch);
             }
 
             @Override
@@ -89,25 +102,44 @@ final class ClosedLoop {
             }
         };
         MixJobFactory jobs = new MixJobFactory(model.info(), mix);
-        try (Scheduler scheduler = factory.start(continuous, ModelProvider.of(model), listener)) {
+        try (Scheduler scheduler = factory.start(continuous, provider(model, decoder), listener)) {
             Feeder feeder = new Feeder(scheduler, jobs, mix, permits, seed, model.info().numClasses(), previewShare);
             Thread thread = Thread.ofPlatform().name("bench-feeder").daemon().start(feeder);
             try {
                 sleep(warmUpSeconds);
-                long rows0 = rows.get(), calls0 = calls.get(), t0 = System.nanoTime();
+                CallCounts.Snapshot c0 = counts.snapshot();
+                long ended0 = ended.get(), t0 = System.nanoTime();
                 sleep(seconds);
-                long rows1 = rows.get(), calls1 = calls.get(), t1 = System.nanoTime();
+                CallCounts.Snapshot c = counts.snapshot().minus(c0);
+                long endedInWindow = ended.get() - ended0, t1 = System.nanoTime();
                 if (feeder.failure != null) throw new IllegalStateException("closed loop: " + feeder.failure.getMessage(), feeder.failure);
                 double window = (t1 - t0) / 1e9;
-                long n = calls1 - calls0;
-                return new Result((rows1 - rows0) / window, n == 0 ? 0 : (rows1 - rows0) / (double) n, n, target, window,
-                        pngs.get());
+                return new Result(c.rows() / window, c.meanRows(), c.calls(), target, window, pngs.get(), endedInWindow / window,
+                        c.decodeCalls(), c.meanDecodeRows(), c.decodeShare());
             } finally {
                 feeder.stop = true;
                 thread.interrupt();
                 thread.join(5_000);
             }
         }
+    }
+
+    /** The scheduler's models: {@code model}, and {@code decoder} as its decoder when not null. */
+    static ModelProvider provider(VelocityModel model, LatentDecoder decoder) {
+        ModelProvider one = ModelProvider.of(model);
+        if (decoder == null) return one;
+        String name = model.info().name();
+        return new ModelProvider() {
+            @Override
+            public Optional<VelocityModel> find(String n) {
+                return one.find(n);
+            }
+
+            @Override
+            public Optional<LatentDecoder> decoder(String n) {
+                return n.equals(name) ? Optional.of(decoder) : Optional.empty();
+            }
+        };
     }
 
     private static void sleep(double seconds) throws InterruptedException {

@@ -6,10 +6,10 @@ import dev.flowline.batching.BatchingMode;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.JobOutcome;
 import dev.flowline.batching.JobStatus;
-import dev.flowline.batching.ModelProvider;
 import dev.flowline.batching.Scheduler;
 import dev.flowline.batching.SchedulerListener;
 import dev.flowline.batching.SchedulerOptions;
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 
 import java.util.ArrayList;
@@ -17,7 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -38,7 +37,16 @@ final class OpenLoop {
     record ModeResult(BatchingMode mode, int offered, int completed, int failed, int unfinished, double p50Ms,
                       double p99Ms, double meanMs, double maxMs, double jobsPerSecond, double meanBatchRows,
                       long modelCalls, double meanQueuedMs, double meanSamplingMs, double runSeconds,
-                      boolean latencyCensored, List<KindLatency> byKind, double sloAttainment) {
+                      boolean latencyCensored, List<KindLatency> byKind, double sloAttainment, long decodeCalls,
+                      double meanDecodeRows) {
+        /** A mode without decode calls (pixel models, simulated devices). */
+        ModeResult(BatchingMode mode, int offered, int completed, int failed, int unfinished, double p50Ms, double p99Ms,
+                   double meanMs, double maxMs, double jobsPerSecond, double meanBatchRows, long modelCalls,
+                   double meanQueuedMs, double meanSamplingMs, double runSeconds, boolean latencyCensored,
+                   List<KindLatency> byKind, double sloAttainment) {
+            this(mode, offered, completed, failed, unfinished, p50Ms, p99Ms, meanMs, maxMs, jobsPerSecond, meanBatchRows,
+                    modelCalls, meanQueuedMs, meanSamplingMs, runSeconds, latencyCensored, byKind, sloAttainment, 0, 0);
+        }
     }
 
     /** Latency of one kind of job (censored like the totals). */
@@ -57,14 +65,23 @@ final class OpenLoop {
     static ModeResult run(VelocityModel model, SchedulerOptions options, BatchingMode mode, ArrivalTrace trace,
                           WorkloadMix mix, double drainSeconds, SchedulerFactory factory, double[] serviceMs)
             throws InterruptedException {
+        return run(model, null, options, mode, trace, mix, drainSeconds, factory, serviceMs);
+    }
+
+    /**
+     * As above; with a {@code decoder} (a latent model's, else null) every job's latents are decoded before it ends,
+     * and the decode calls are counted apart from the velocity calls.
+     */
+    static ModeResult run(VelocityModel model, LatentDecoder decoder, SchedulerOptions options, BatchingMode mode,
+                          ArrivalTrace trace, WorkloadMix mix, double drainSeconds, SchedulerFactory factory,
+                          double[] serviceMs) throws InterruptedException {
         int n = trace.size();
         long[] doneAt = new long[n];
         JobStatus[] status = new JobStatus[n];
         long[] queued = new long[n];
         long[] sampling = new long[n];
         CountDownLatch allDone = new CountDownLatch(n);
-        AtomicLong rows = new AtomicLong();
-        AtomicLong calls = new AtomicLong();
+        CallCounts counts = new CallCounts();
         SchedulerListener listener = new SchedulerListener() {
             @Override
             public void onCompleted(JobOutcome outcome) {
@@ -78,14 +95,13 @@ final class OpenLoop {
 
             @Override
             public void onBatch(BatchRecord batch) {
-                rows.addAndGet(batch.rows());
-                calls.incrementAndGet();
+                counts.add(batch);
             }
         };
         MixJobFactory jobs = new MixJobFactory(model.info(), mix);
         long start;
         long cutoff;
-        try (Scheduler scheduler = factory.start(options.withMode(mode), ModelProvider.of(model), listener)) {
+        try (Scheduler scheduler = factory.start(options.withMode(mode), ClosedLoop.provider(model, decoder), listener)) {
             start = System.nanoTime() + START_LEAD_NANOS;
             cutoff = start + (long) ((trace.durationSeconds() + drainSeconds) * 1e9);
             for (ArrivalTrace.Arrival a : trace.arrivals()) {
@@ -103,7 +119,12 @@ final class OpenLoop {
             }
             allDone.await(Math.max(0, cutoff - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
-        return summarise(mode, trace, mix, doneAt, status, queued, sampling, rows.get(), calls.get(), start, cutoff, serviceMs);
+        CallCounts.Snapshot c = counts.snapshot();
+        ModeResult m = summarise(mode, trace, mix, doneAt, status, queued, sampling, c.rows(), c.calls(), start, cutoff, serviceMs);
+        if (c.decodeCalls() == 0) return m;
+        return new ModeResult(m.mode(), m.offered(), m.completed(), m.failed(), m.unfinished(), m.p50Ms(), m.p99Ms(), m.meanMs(),
+                m.maxMs(), m.jobsPerSecond(), m.meanBatchRows(), m.modelCalls(), m.meanQueuedMs(), m.meanSamplingMs(),
+                m.runSeconds(), m.latencyCensored(), m.byKind(), m.sloAttainment(), c.decodeCalls(), c.meanDecodeRows());
     }
 
     /** The figures of one replay; times on any one timeline (wall or virtual), {@code doneAt} absolute. */

@@ -1,11 +1,12 @@
 package dev.flowline.bench;
 
+import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.ModelInfo;
 import dev.flowline.sampling.VelocityField;
 
 import java.util.SplittableRandom;
 
-/** The limit: the model alone, called back to back on a fixed batch, with no scheduler around it. */
+/** The limit: the model (or a latent model's decoder) alone, called back to back on a fixed batch, with no scheduler around it. */
 final class RawThroughput {
     private static final int WARM_UP_CALLS = 3;
 
@@ -39,13 +40,27 @@ final class RawThroughput {
             labels[r] = info.numClasses() == 0 || nullRow ? VelocityField.NO_LABEL : random.nextInt(info.numClasses());
         }
         float[] out = new float[rows * dim];
-        for (int i = 0; i < WARM_UP_CALLS; i++) model.velocity(rows, x, t, labels, out);
+        return time(rows, seconds, () -> model.velocity(rows, x, t, labels, out));
+    }
+
+    /** A latent model's decoder alone: calls of {@code rows} latents x ~ N(0, 1) (the flow's latent scale). */
+    static Result measureDecoder(LatentDecoder decoder, int rows, double seconds, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] in = new float[rows * decoder.inputDim()];
+        for (int i = 0; i < in.length; i++) in[i] = (float) gaussian(random);
+        float[] out = new float[rows * decoder.outputDim()];
+        return time(rows, seconds, () -> decoder.run(rows, in, out));
+    }
+
+    /** A few untimed warm-up calls, then calls until {@code seconds} are up (at least one). */
+    private static Result time(int rows, double seconds, Runnable call) {
+        for (int i = 0; i < WARM_UP_CALLS; i++) call.run();
         long budget = (long) (seconds * 1e9);
         long start = System.nanoTime();
         long elapsed;
         long calls = 0;
         do {
-            model.velocity(rows, x, t, labels, out);
+            call.run();
             calls++;
             elapsed = System.nanoTime() - start;
         } while (elapsed < budget);

@@ -128,6 +128,11 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--sim-jobs", defaultValue = "2000", description = "Jobs per simulated trace, at least (default ${DEFAULT-VALUE}).")
         int simJobs;
 
+        @Option(names = "--baseline-model", paramLabel = "NAME", description = "Also measure this model side by side (alone at "
+                + "--max-batch-rows, and in a closed loop of the same mix): the JSON's 'baseline' says how much cheaper the "
+                + "model's rows and jobs are, e.g. fashion-mnist-latent against fashion-mnist.")
+        String baselineModel;
+
         @Option(names = "--repeat", defaultValue = "1", description = "Wall-clock runs, side by side (this machine's timings vary 2-5x): "
                 + "the JSON is the median run's (by overall p99 ratio), with every run's ratios and their medians under 'repeats' "
                 + "(default ${DEFAULT-VALUE}).")
@@ -157,10 +162,19 @@ public final class BenchCommand implements Callable<Integer> {
                         .withMinTraceJobs(minTraceJobs);
                 if (drainSeconds != null) o = o.withDrainSeconds(drainSeconds);
                 if (repeat < 1) throw new CliErrors.UserError("--repeat must be >= 1, got " + repeat);
+                // A latent model's jobs are decoded as the worker decodes them; the decode figures go under 'decode'.
+                dev.flowline.model.LatentDecoder decoder = m.registry() == null ? null
+                        : m.registry().decoder(m.model().info().name()).orElse(null);
+                VelocityModel baseline = null;
+                if (baselineModel != null) {
+                    if (m.registry() == null) throw new CliErrors.UserError("--baseline-model needs a registry model, not " + modelChoice.name);
+                    baseline = m.registry().get(baselineModel);
+                }
+                BatchingBench.Extras extras = new BatchingBench.Extras(decoder, baseline);
                 List<BatchingReport> runs = new ArrayList<>();
                 for (int i = 0; i < repeat; i++) {
                     if (repeat > 1) System.err.printf("wall-clock run %d of %d%n", i + 1, repeat);
-                    runs.add(BatchingBench.run(m.model(), o, SchedulerFactory.DEFAULT, System.err));
+                    runs.add(BatchingBench.run(m.model(), extras, o, SchedulerFactory.DEFAULT, System.err));
                 }
                 BatchingReport report = BatchingRepeats.median(runs);
                 SimulatedDevice.CostModel cost = simulatedCost(m, () -> BatchingBench.costCurve(report.rawByBatch()));

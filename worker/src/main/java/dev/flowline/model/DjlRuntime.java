@@ -3,17 +3,22 @@ package dev.flowline.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
 import java.io.IOException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import java.nio.file.Path;
 
-/** Process-wide DJL set-up the model package relies on: offline mode, engine lookup, device choice. */
+/** Process-wide DJL set-up the model package relies on: offline mode, engine lookup, device choice; one engine call. */
 final class DjlRuntime {
     private DjlRuntime() {}
 
@@ -77,5 +82,30 @@ final class DjlRuntime {
         } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException | UnsatisfiedLinkError e) {
             throw onFailure.apply(e);
         }
+    }
+
+    /**
+     * One engine call, as the velocity model and the decoder/encoder stages make it: {@code stage} puts the inputs
+     * (one contiguous copy of each) in a sub-manager of {@code zoo}'s, the outputs are attached to it too, {@code read}
+     * checks them and copies out what it needs ({@link #copyOut}), and the sub-manager is closed whatever happens, so a
+     * call frees every array it made: the model's own manager holds as many arrays after 10,000 calls as after one.
+     */
+    static void call(ZooModel<NDList, NDList> zoo, Predictor<NDList, NDList> predictor,
+                     Function<NDManager, NDList> stage, Consumer<NDList> read) throws TranslateException {
+        try (NDManager call = zoo.getNDManager().newSubManager()) {
+            NDList result = predictor.predict(stage.apply(call));
+            // Make the outputs ours, whatever manager the engine put them in, so closing `call` frees them.
+            result.attach(call);
+            read.accept(result);
+        }
+    }
+
+    /**
+     * The one copy out: the first {@code n} floats of a float32 output into {@code out}. tryDirect: on PyTorch/CPU
+     * the buffer is a view of the tensor's memory, valid until the call's manager closes (ONNX Runtime's Java API
+     * has already made one copy of its own).
+     */
+    static void copyOut(NDArray y, float[] out, int n) {
+        y.toByteBuffer(true).asFloatBuffer().get(out, 0, n);
     }
 }

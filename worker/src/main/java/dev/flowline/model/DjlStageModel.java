@@ -5,13 +5,11 @@ import ai.djl.engine.EngineException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 
-import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,20 +108,21 @@ public final class DjlStageModel implements LatentDecoder, LatentEncoder, AutoCl
         if (rows == 0) return;
         long[] shape = inShape.clone();
         shape[0] = rows;
-        try (NDManager call = zoo.getNDManager().newSubManager()) {
-            NDArray x = call.create(FloatBuffer.wrap(in, 0, rows * inDim), new Shape(shape));
-            x.setName(stage.input());
-            NDList result = predictor.predict(new NDList(x));
-            result.attach(call);
-            NDArray y = result.size() == 1 ? result.head() : result.get(stage.output());
-            if (y == null) throw new ModelException(model, stage.field() + " has no output named '" + stage.output() + "'");
-            Shape expected = new Shape(rows).addAll(outShape);
-            if (!y.getShape().equals(expected) || y.getDataType() != DataType.FLOAT32) {
-                throw new ModelException(model, stage.field() + " output is " + y.getDataType() + " " + y.getShape()
-                        + ", expected float32 " + expected);
-            }
-            ByteBuffer bytes = y.toByteBuffer(true);
-            bytes.asFloatBuffer().get(out, 0, rows * outDim);
+        try {
+            DjlRuntime.call(zoo, predictor, call -> {
+                NDArray x = call.create(FloatBuffer.wrap(in, 0, rows * inDim), new Shape(shape));
+                x.setName(stage.input());
+                return new NDList(x);
+            }, result -> {
+                NDArray y = result.size() == 1 ? result.head() : result.get(stage.output());
+                if (y == null) throw new ModelException(model, stage.field() + " has no output named '" + stage.output() + "'");
+                Shape expected = new Shape(rows).addAll(outShape);
+                if (!y.getShape().equals(expected) || y.getDataType() != DataType.FLOAT32) {
+                    throw new ModelException(model, stage.field() + " output is " + y.getDataType() + " " + y.getShape()
+                            + ", expected float32 " + expected);
+                }
+                DjlRuntime.copyOut(y, out, rows * outDim);
+            });
         } catch (TranslateException | EngineException e) {
             throw new ModelException(model, stage.field() + ": engine " + engine + " failed on a batch of " + rows + ": " + e.getMessage(), e);
         }

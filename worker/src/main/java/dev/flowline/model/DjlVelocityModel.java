@@ -5,13 +5,11 @@ import ai.djl.engine.EngineException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -158,24 +156,21 @@ public final class DjlVelocityModel implements VelocityModel {
         checkArguments(rows, x, t, labels, out);
         if (manifest.inputs().r().isPresent() && r.length < rows) throw new IllegalArgumentException("r needs " + rows + " entries, got " + r.length);
         if (rows == 0) return;
-        try (NDManager call = model.getNDManager().newSubManager()) {
-            NDList result = predictor.predict(staging.stage(call, rows, x, t, r, labels, vectors));
-            // Make the outputs ours, whatever manager the engine put them in, so closing `call` frees them.
-            result.attach(call);
-            NDArray v = pickOutput(result);
-            long[] expected = new long[sampleShape.length + 1];
-            expected[0] = rows;
-            for (int i = 0; i < sampleShape.length; i++) expected[i + 1] = sampleShape[i];
-            if (!v.getShape().equals(new Shape(expected))) {
-                throw new ModelException(manifest.name(), "output '" + manifest.output() + "' has shape " + v.getShape()
-                        + ", expected " + new Shape(expected) + " (batch of " + rows + " × sampleShape " + Arrays.toString(sampleShape) + ")");
-            }
-            if (v.getDataType() != DataType.FLOAT32) {
-                throw new ModelException(manifest.name(), "output '" + manifest.output() + "' is " + v.getDataType() + ", expected float32");
-            }
-            // tryDirect: on PyTorch/CPU a view of the tensor's memory, valid until `call` closes.
-            ByteBuffer bytes = v.toByteBuffer(true);
-            bytes.asFloatBuffer().get(out, 0, rows * dim);
+        try {
+            DjlRuntime.call(model, predictor, call -> staging.stage(call, rows, x, t, r, labels, vectors), result -> {
+                NDArray v = pickOutput(result);
+                long[] expected = new long[sampleShape.length + 1];
+                expected[0] = rows;
+                for (int i = 0; i < sampleShape.length; i++) expected[i + 1] = sampleShape[i];
+                if (!v.getShape().equals(new Shape(expected))) {
+                    throw new ModelException(manifest.name(), "output '" + manifest.output() + "' has shape " + v.getShape()
+                            + ", expected " + new Shape(expected) + " (batch of " + rows + " × sampleShape " + Arrays.toString(sampleShape) + ")");
+                }
+                if (v.getDataType() != DataType.FLOAT32) {
+                    throw new ModelException(manifest.name(), "output '" + manifest.output() + "' is " + v.getDataType() + ", expected float32");
+                }
+                DjlRuntime.copyOut(v, out, rows * dim);
+            });
         } catch (TranslateException | EngineException e) {
             throw new ModelException(manifest.name(), "engine " + engine + " failed on a batch of " + rows + ": " + e.getMessage(), e);
         }

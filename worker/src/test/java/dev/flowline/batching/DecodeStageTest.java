@@ -2,11 +2,9 @@ package dev.flowline.batching;
 
 import dev.flowline.kafka.OutputEncoder;
 import dev.flowline.model.DeviceMode;
-import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.ModelRegistry;
 import dev.flowline.model.ModelRegistryOptions;
 import dev.flowline.model.ModelRuntimeOptions;
-import dev.flowline.model.VelocityModel;
 import dev.flowline.sampling.SampleState;
 import dev.flowline.sampling.Sampler;
 import dev.flowline.sampling.SamplerConfig;
@@ -15,12 +13,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,52 +33,13 @@ class DecodeStageTest {
 
     @BeforeAll
     static void load() {
-        registry = new ModelRegistry(new ModelRegistryOptions(List.of(fixture("tiny"), fixture("tiny-latent"),
-                fixture("tiny-latent-batch2"), fixture("tiny-latent-nan")), false, new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), cache));
+        registry = new ModelRegistry(new ModelRegistryOptions(List.of(RegistryRig.fixture("tiny"), RegistryRig.fixture("tiny-latent"),
+                RegistryRig.fixture("tiny-latent-batch2"), RegistryRig.fixture("tiny-latent-nan")), false, new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), cache));
     }
 
     @AfterAll
     static void close() {
         registry.close();
-    }
-
-    private static Path fixture(String name) {
-        try {
-            return Path.of(DecodeStageTest.class.getResource("/fixtures/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** A device scheduler over the registry, ticked by hand. */
-    private static final class Rig {
-        final ManualClock clock = new ManualClock();
-        final RecordingListener listener = new RecordingListener();
-        final DeviceScheduler scheduler = new DeviceScheduler(
-                SchedulerOptions.defaults().withMode(BatchingMode.CONTINUOUS).withMaxDelayMicros(0), new ModelProvider() {
-            @Override
-            public Optional<VelocityModel> find(String name) {
-                return Optional.of(registry.get(name));
-            }
-
-            @Override
-            public Optional<LatentDecoder> decoder(String name) {
-                return registry.decoder(name);
-            }
-        }, listener, clock);
-
-        void runUntilIdle() {
-            for (int i = 0; i < 100_000; i++) {
-                long r = scheduler.tickOnce();
-                if (r == Long.MAX_VALUE) return;
-                if (r != DeviceScheduler.RAN) clock.setNanos(r);
-            }
-            throw new AssertionError("scheduler never went idle");
-        }
-
-        List<BatchRecord> decodeCalls() {
-            return listener.batches.stream().filter(b -> b.groupKey().endsWith(DecodeExecutor.KEY_SUFFIX)).toList();
-        }
     }
 
     /** A job's request; {@link #job()} builds it afresh (sample states are consumed by a run). */
@@ -101,7 +58,7 @@ class DecodeStageTest {
     }
 
     private static JobOutcome alone(Job job) {
-        Rig rig = new Rig();
+        RegistryRig rig = new RegistryRig(registry);
         assertThat(rig.scheduler.offer(job)).isEqualTo(Admission.ACCEPTED);
         rig.runUntilIdle();
         return rig.listener.outcome(job.jobId());
@@ -113,7 +70,7 @@ class DecodeStageTest {
 
     @Test
     void manyJobsLatentsDecodeInFewerCallsThanJobsAndEachOutputEqualsTheJobRunAlone() {
-        Rig rig = new Rig();
+        RegistryRig rig = new RegistryRig(registry);
         int latentJobs = 12;
         List<Spec> jobs = new ArrayList<>();
         for (int j = 0; j < latentJobs; j++) jobs.add(new Spec("latent-" + j, "tiny-latent", 100 + j, 1 + j % 3, j % 3));
@@ -149,7 +106,7 @@ class DecodeStageTest {
 
     @Test
     void aFailingDecodeCallFailsOnlyItsOwnJobsWithDecodeError() {
-        Rig rig = new Rig();
+        RegistryRig rig = new RegistryRig(registry);
         // 1 + 2 latents of the batch-2 model reach its decoder together: a call of 3 rows, which it cannot take
         List<Job> bad = List.of(job("bad-a", "tiny-latent-batch2", 1, 1, 0), job("bad-b", "tiny-latent-batch2", 2, 2, 1));
         List<Job> good = List.of(job("good-latent", "tiny-latent", 3, 2, 2), job("good-pixel", "tiny", 4, 2, 0));
@@ -178,7 +135,7 @@ class DecodeStageTest {
 
     @Test
     void aNonFiniteDecodedRowFailsOnlyItsOwnJobWithNonFiniteOutput() {
-        Rig rig = new Rig();
+        RegistryRig rig = new RegistryRig(registry);
         List<Spec> specs = new ArrayList<>();
         for (int j = 0; j < 10; j++) specs.add(new Spec("nan-" + j, "tiny-latent-nan", 300 + j, 1, j % 3));
         for (Spec j : specs) rig.scheduler.offer(j.job());
@@ -205,7 +162,7 @@ class DecodeStageTest {
 
     @Test
     void aJobCancelledWhileItsLatentsWaitForTheDecoderEndsCancelledAndLeavesTheDecodeCall() {
-        Rig rig = new Rig();
+        RegistryRig rig = new RegistryRig(registry);
         Job a = job("cancel-me", "tiny-latent", 1, 2, 0);
         Job b = job("keep-me", "tiny-latent", 2, 1, 1);
         rig.scheduler.offer(a);

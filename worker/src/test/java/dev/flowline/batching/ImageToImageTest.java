@@ -13,12 +13,10 @@ import dev.flowline.kafka.OutputEncoder;
 import dev.flowline.kafka.RecordRef;
 import dev.flowline.kafka.RegistryCatalog;
 import dev.flowline.model.DeviceMode;
-import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.LatentEncoder;
 import dev.flowline.model.ModelRegistry;
 import dev.flowline.model.ModelRegistryOptions;
 import dev.flowline.model.ModelRuntimeOptions;
-import dev.flowline.model.VelocityModel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +31,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,8 +58,7 @@ class ImageToImageTest {
 
     @BeforeAll
     static void load() throws Exception {
-        registry = new ModelRegistry(new ModelRegistryOptions(List.of(Path.of(ImageToImageTest.class.getResource(
-                "/fixtures/" + TINY).toURI())), true, new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), cache));
+        registry = new ModelRegistry(new ModelRegistryOptions(List.of(RegistryRig.fixture(TINY)), true, new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), cache));
         factory = new JobFactory(new RegistryCatalog(registry), new LimitOptions(8, 100, 400, 1024, 1_000_000));
         input = OutputEncoder.png(run(request("source", 7, 2, null)).get(0), IMAGE, -1, 1);
     }
@@ -96,33 +92,9 @@ class ImageToImageTest {
 
     /** The jobs' outcomes, all admitted before the first tick so that they are in flight together. */
     private static Map<String, JobOutcome> together(GenerationRequest... reqs) throws InvalidJobException {
-        ManualClock clock = new ManualClock();
-        RecordingListener listener = new RecordingListener();
-        DeviceScheduler scheduler = new DeviceScheduler(SchedulerOptions.defaults().withMode(BatchingMode.CONTINUOUS)
-                .withMaxDelayMicros(0), new ModelProvider() {
-            @Override
-            public Optional<VelocityModel> find(String name) {
-                return Optional.of(registry.get(name));
-            }
-
-            @Override
-            public Optional<LatentDecoder> decoder(String name) {
-                return registry.decoder(name);
-            }
-        }, listener, clock);
-        for (GenerationRequest req : reqs) assertThat(scheduler.offer(factory.create(req, REF).job())).isEqualTo(Admission.ACCEPTED);
-        for (int i = 0; i < 100_000 && listener.outcomes.size() < reqs.length; i++) {
-            long r = scheduler.tickOnce();
-            if (r == Long.MAX_VALUE) break;
-            if (r != DeviceScheduler.RAN) clock.setNanos(r);
-        }
-        Map<String, JobOutcome> out = new java.util.HashMap<>();
-        for (GenerationRequest req : reqs) {
-            JobOutcome o = listener.outcome(req.getJobId());
-            assertThat(o.status()).as(o.errorMessage()).isEqualTo(JobStatus.SUCCEEDED);
-            out.put(req.getJobId(), o);
-        }
-        return out;
+        List<Job> jobs = new java.util.ArrayList<>();
+        for (GenerationRequest req : reqs) jobs.add(factory.create(req, REF).job());
+        return new RegistryRig(registry).runAllSucceeding(jobs);
     }
 
     private static double meanAbsError(float[] a, float[] b) {

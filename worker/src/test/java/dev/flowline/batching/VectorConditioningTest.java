@@ -10,11 +10,9 @@ import dev.flowline.kafka.JobFactory;
 import dev.flowline.kafka.RecordRef;
 import dev.flowline.kafka.RegistryCatalog;
 import dev.flowline.model.DeviceMode;
-import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.ModelRegistry;
 import dev.flowline.model.ModelRegistryOptions;
 import dev.flowline.model.ModelRuntimeOptions;
-import dev.flowline.model.VelocityModel;
 import dev.flowline.sampling.GaussianNoise;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
@@ -26,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,13 +48,9 @@ class VectorConditioningTest {
 
     @BeforeAll
     static void load() throws Exception {
-        registry = new ModelRegistry(new ModelRegistryOptions(List.of(fixture("tiny-vector"), fixture("tiny")), false,
+        registry = new ModelRegistry(new ModelRegistryOptions(List.of(RegistryRig.fixture("tiny-vector"), RegistryRig.fixture("tiny")), false,
                 new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), cache));
         factory = new JobFactory(new RegistryCatalog(registry), new LimitOptions(8, 100, 400, 1024, 1_000_000));
-    }
-
-    private static Path fixture(String name) throws Exception {
-        return Path.of(VectorConditioningTest.class.getResource("/fixtures/" + name).toURI());
     }
 
     @AfterAll
@@ -85,35 +78,18 @@ class VectorConditioningTest {
 
     /** Runs the requests' jobs together on one scheduler; their samples by job id. */
     private static Map<String, List<float[]>> run(GenerationRequest... reqs) throws InvalidJobException {
-        ManualClock clock = new ManualClock();
-        RecordingListener listener = new RecordingListener();
-        DeviceScheduler scheduler = new DeviceScheduler(SchedulerOptions.defaults().withMode(BatchingMode.CONTINUOUS)
-                .withMaxDelayMicros(0), new ModelProvider() {
-            @Override
-            public Optional<VelocityModel> find(String name) {
-                return Optional.of(registry.get(name));
-            }
-
-            @Override
-            public Optional<LatentDecoder> decoder(String name) {
-                return Optional.empty();
-            }
-        }, listener, clock);
-        for (GenerationRequest r : reqs) assertThat(scheduler.offer(factory.create(r, REF).job())).isEqualTo(Admission.ACCEPTED);
-        for (int i = 0; i < 100_000 && listener.outcomes.size() < reqs.length; i++) {
-            long r = scheduler.tickOnce();
-            if (r == Long.MAX_VALUE) break;
-            if (r != DeviceScheduler.RAN) clock.setNanos(r);
-        }
+        List<Job> jobs = new ArrayList<>();
+        for (GenerationRequest r : reqs) jobs.add(factory.create(r, REF).job());
+        RegistryRig rig = new RegistryRig(registry);
+        Map<String, JobOutcome> outcomes = rig.runAllSucceeding(jobs);
         Map<String, List<float[]>> out = new java.util.HashMap<>();
         for (GenerationRequest r : reqs) {
-            JobOutcome o = listener.outcome(r.getJobId());
-            assertThat(o.status()).as(o.errorMessage()).isEqualTo(JobStatus.SUCCEEDED);
+            JobOutcome o = outcomes.get(r.getJobId());
             assertThat(o.dedupedSamples()).as("same seed and sampler, another vector: never shared").isZero();
             out.put(r.getJobId(), o.samples());
         }
         if (reqs.length > 1) {
-            assertThat(listener.batches.stream().mapToInt(BatchRecord::jobs).max().orElse(0)).as("jobs shared calls").isGreaterThan(1);
+            assertThat(rig.listener.batches.stream().mapToInt(BatchRecord::jobs).max().orElse(0)).as("jobs shared calls").isGreaterThan(1);
         }
         return out;
     }

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flowline.batching.SchedulerOptions;
 import dev.flowline.model.AnalyticGaussianModel;
+import dev.flowline.model.DeviceMode;
+import dev.flowline.model.ModelRegistry;
+import dev.flowline.model.ModelRegistryOptions;
+import dev.flowline.model.ModelRuntimeOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -115,5 +120,52 @@ class BatchingBenchTest {
             assertThat(without.previewPngs()).isZero();
             assertThat(with.rowsPerSecond()).isPositive();
         }
+    }
+
+    @Test
+    void aLatentModelsRunDecodesItsJobsCountsDecodeCallsApartAndComparesWithTheBaseline(@TempDir Path dir) throws Exception {
+        // tiny-latent (1x4x4 latent, ONNX decoder to 1x8x8) beside the tiny pixel model, as `bench batching --model
+        // fashion-mnist-latent --baseline-model fashion-mnist` runs them; short phases, no figure judged by its value.
+        BatchingBench.Options o = new BatchingBench.Options(0.2, 0.05, 0.5, 0.7, 0, 5,
+                SchedulerOptions.defaults().withMaxBatchRows(16), WorkloadMix.DEFAULT, List.of(1, 4));
+        BatchingReport report;
+        try (ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(List.of(fixture("tiny-latent"), fixture("tiny")),
+                false, new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), dir.resolve("cache")))) {
+            BatchingBench.Extras extras = new BatchingBench.Extras(registry.decoder("tiny-latent").orElseThrow(), registry.get("tiny"));
+            report = BatchingBench.run(registry.get("tiny-latent"), extras, o, SchedulerFactory.DEFAULT,
+                    new PrintStream(OutputStream.nullOutputStream()));
+        }
+        assertThat(report.closedLoop().decodeCalls()).as("the closed loop's jobs were decoded").isPositive();
+        assertThat(report.closedLoop().meanDecodeRows()).isGreaterThanOrEqualTo(1.0);
+        assertThat(report.closedLoop().decodeShare()).isBetween(0.0, 1.0);
+        assertThat(report.closedLoop().jobsPerSecond()).isPositive();
+        OpenLoop.ModeResult continuous = report.modes().get(dev.flowline.batching.BatchingMode.CONTINUOUS);
+        assertThat(continuous.completed()).isPositive();
+        // one latent per job (the mix's jobs have one sample), and every decode call ends at least one job
+        assertThat(continuous.decodeCalls()).isBetween(1L, (long) continuous.completed() + continuous.failed());
+        assertThat(continuous.meanBatchRows()).as("velocity rows only").isPositive();
+
+        Path file = dir.resolve("latent.json");
+        BenchJson.write(file, report.toJson(MachineInfo.describe("none", "cpu")));
+        JsonNode json = new ObjectMapper().readTree(file.toFile());
+        List<String> keys = new ArrayList<>();
+        json.fieldNames().forEachRemaining(keys::add);
+        List<String> expected = new ArrayList<>(BatchingReport.TOP_LEVEL_KEYS);
+        expected.addAll(BatchingReport.EXTRA_KEYS);
+        assertThat(keys).containsExactlyElementsOf(expected);
+        JsonNode decode = json.get("decode");
+        assertThat(decode.get("raw_decode_by_batch").get("4").get("rows_per_s").asDouble()).isPositive();
+        assertThat(decode.get("decoder_output_shape").toString()).isEqualTo("[1,8,8]");
+        assertThat(decode.get("closed_loop").get("decode_calls").asLong()).isEqualTo(report.closedLoop().decodeCalls());
+        assertThat(decode.get("modes").get("continuous").get("decode_calls").asLong()).isEqualTo(continuous.decodeCalls());
+        JsonNode baseline = json.get("baseline");
+        assertThat(baseline.get("model").asText()).isEqualTo("tiny");
+        assertThat(baseline.get("row_cost_ratio").asDouble()).isPositive();
+        assertThat(baseline.get("job_throughput_ratio").asDouble()).isPositive();
+        assertThat(report.summary()).contains("decode (closed loop)").contains("against tiny");
+    }
+
+    private static Path fixture(String name) throws Exception {
+        return Path.of(BatchingBenchTest.class.getResource("/fixtures/" + name).toURI());
     }
 }

@@ -101,13 +101,16 @@ class ImageToImageEndToEndTest {
             kit.send(request("no-encoder").setModel("fashion-mnist").setInitImage(init(input, 0.5)).build());
             kit.send(latent("not-png").setInitImage(init("GIF89a".getBytes(), 0.5)).build());
             kit.send(latent("nan").setInitImage(init(input, Double.NaN)).build());
+            java.io.ByteArrayOutputStream small = new java.io.ByteArrayOutputStream();
+            assertThat(ImageIO.write(new BufferedImage(27, 28, BufferedImage.TYPE_BYTE_GRAY), "png", small)).isTrue();
+            kit.send(latent("wrong-size").setInitImage(init(small.toByteArray(), 0.5)).build());
             // vector conditioning (fixture tiny-vector) through the same intake: one job runs, a short vector is dead-lettered
             kit.send(request("vector").setModel("tiny-vector").setOutputFormat(OutputFormat.RAW_FLOAT32)
                     .setConditioning(dev.flowline.avro.Conditioning.newBuilder().setVector(List.of(0.5f, -1f, 0.25f)).build())
                     .setSampler(sampler("heun", 4).setGuidanceScale(2.0).build()).build());
             kit.send(request("vector-short").setModel("tiny-vector")
                     .setConditioning(dev.flowline.avro.Conditioning.newBuilder().setVector(List.of(0.5f)).build()).build());
-            await(Duration.ofSeconds(90), "6 results and 4 dead letters", () -> results.records.size() >= 6 && dead.records.size() >= 4);
+            await(Duration.ofSeconds(90), "6 results and 5 dead letters", () -> results.records.size() >= 6 && dead.records.size() >= 5);
 
             Map<String, GenerationResult> byId = WorkerTestKit.byJobId(results.records);
             GenerationResult vector = byId.get("vector");
@@ -129,11 +132,12 @@ class ImageToImageEndToEndTest {
 
             Map<String, String> codes = new TreeMap<>();
             for (DeadLetter d : dead.records) codes.put(d.getJobId(), d.getErrorCode() + " " + d.getErrorMessage());
-            assertThat(codes).hasSize(4);
+            assertThat(codes).hasSize(5);
             assertThat(codes.get("vector-short")).startsWith("INVALID_FIELD conditioning.vector:").contains("takes 3 floats, got 1");
             assertThat(codes.get("no-encoder")).startsWith("INVALID_FIELD initImage:").contains("no encoder");
             assertThat(codes.get("not-png")).startsWith("INVALID_FIELD initImage.data:").contains("not a PNG");
             assertThat(codes.get("nan")).startsWith("INVALID_FIELD initImage.strength:").contains("NaN");
+            assertThat(codes.get("wrong-size")).startsWith("INVALID_FIELD initImage.data:").contains("expected a 28x28 image, got 27x28");
             await(Duration.ofSeconds(15), "committed offsets at the log end", () -> kit.lag() == 0);
             w.drain().get(30, TimeUnit.SECONDS);
         }
