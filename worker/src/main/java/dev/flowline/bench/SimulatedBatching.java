@@ -40,9 +40,10 @@ public final class SimulatedBatching {
      * @param headline the load whose figures are the headline ratios (added to the sweep if missing)
      * @param minJobs  jobs per trace, at least
      * @param policies the CONTINUOUS orderings compared; the scheduler options' own policy is the headline one
+     * @param quality  an earlier {@code bench quality} table: the FD of the step counts the adaptive-steps comparison ran
      */
     public record Options(List<Double> loads, double headline, int minJobs, long seed, SchedulerOptions scheduler,
-                          WorkloadMix mix, List<OrderingPolicy> policies) {
+                          WorkloadMix mix, List<OrderingPolicy> policies, QualityTable quality) {
         public Options {
             List<Double> l = new ArrayList<>(loads);
             if (!l.contains(headline)) l.add(headline);
@@ -50,12 +51,25 @@ public final class SimulatedBatching {
             loads = List.copyOf(l);
             policies = List.copyOf(policies);
             if (minJobs < 1) throw new IllegalArgumentException("minJobs must be >= 1");
+            java.util.Objects.requireNonNull(quality, "quality");
+        }
+
+        /** Without a quality table: the adaptive-steps FD figures are null. */
+        public Options(List<Double> loads, double headline, int minJobs, long seed, SchedulerOptions scheduler,
+                       WorkloadMix mix, List<OrderingPolicy> policies) {
+            this(loads, headline, minJobs, seed, scheduler, mix, policies, NO_QUALITY);
+        }
+
+        public Options withQuality(QualityTable quality) {
+            return new Options(loads, headline, minJobs, seed, scheduler, mix, policies, quality);
         }
 
         public static Options defaults(SchedulerOptions scheduler) {
             return new Options(DEFAULT_LOADS, 0.7, 1000, 20261122L, scheduler, WorkloadMix.DEFAULT, List.of(OrderingPolicy.values()));
         }
     }
+
+    private static final QualityTable NO_QUALITY = QualityTable.none("no quality table given (bench batching --quality-from FILE)");
 
     /** The device's best rows per second at up to {@code maxRows} rows per call. */
     static double capacityRowsPerSecond(SimulatedDevice.CostModel cost, int maxRows) {
@@ -271,7 +285,11 @@ public final class SimulatedBatching {
      * Load-adaptive step counts against fixed ones, in the same trace at {@link #ADAPTIVE_LOAD}: the mix's costliest
      * kind accepts from an eighth of its steps up to all of them, with the latency target its SLO (5× its unloaded
      * service time); {@code slo_attainment_*} is the share of those jobs that finish within it, with the scheduler
-     * choosing (adaptive) or running every job at its full count (fixed), and the counts chosen.
+     * choosing (adaptive) or running every job at its full count (fixed), and the counts run ({@code steps_chosen},
+     * {@code steps_fixed}). Beside them the sample quality of those counts from {@link Options#quality()}:
+     * {@code fd_adaptive}, the FD of each count the adaptive jobs ran weighted by its jobs, and {@code fd_fixed}, the
+     * FD of the full count; null where the table has no point for a count that ran (listed in {@code fd_missing}) or
+     * there is no table ({@code fd_source} says which table, or why none).
      */
     static Map<String, Object> adaptiveSteps(AnalyticGaussianModel standIn, SimulatedDevice.CostModel cost, Options o,
                                              double capacity, double[] service) {
@@ -306,14 +324,45 @@ public final class SimulatedBatching {
         out.put("unfinished_fixed", fixed.result().unfinished());
         out.put("slo_attainment_all_kinds_adaptive", adaptive.result().sloAttainment());
         out.put("slo_attainment_all_kinds_fixed", fixed.result().sloAttainment());
-        Map<String, Integer> steps = new java.util.TreeMap<>(java.util.Comparator.comparingInt(Integer::parseInt));
+        // Per step count, the ranged jobs that ran at it: the scheduler's choice, or the kind's own count when fixed.
+        Map<Integer, Integer> chosen = new java.util.TreeMap<>(), full = new java.util.TreeMap<>();
         for (int i = 0; i < trace.size(); i++) {
-            if (trace.arrivals().get(i).mixEntry() == ranged && adaptive.chosenSteps()[i] > 0) {
-                steps.merge(String.valueOf(adaptive.chosenSteps()[i]), 1, Integer::sum);
-            }
+            if (trace.arrivals().get(i).mixEntry() != ranged) continue;
+            if (adaptive.chosenSteps()[i] > 0) chosen.merge(adaptive.chosenSteps()[i], 1, Integer::sum);
+            if (fixed.status()[i] != null) full.merge(e.steps(), 1, Integer::sum);
         }
-        out.put("steps_chosen", steps);
+        out.put("steps_chosen", stepsJson(chosen));
+        out.put("steps_fixed", stepsJson(full));
+        out.putAll(fdFigures(o.quality(), standIn.info().name(), e.samplerConfig(guidance), chosen, full));
         out.put("jobs", trace.size());
+        return out;
+    }
+
+    private static Map<String, Integer> stepsJson(Map<Integer, Integer> bySteps) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        bySteps.forEach((steps, jobs) -> out.put(String.valueOf(steps), jobs));
+        return out;
+    }
+
+    /**
+     * {@code fd_adaptive}, {@code fd_fixed}, {@code fd_missing} and {@code fd_source}: the quality table's FD of the
+     * sampler {@code config} at the step counts that ran, weighted by jobs (see {@link QualityTable#weighted}).
+     */
+    static Map<String, Object> fdFigures(QualityTable quality, String model, dev.flowline.sampling.SamplerConfig config,
+                                         Map<Integer, Integer> adaptiveBySteps, Map<Integer, Integer> fixedBySteps) {
+        String solver = config.solver().id();
+        String schedule = config.schedule() instanceof dev.flowline.sampling.Schedule.Uniform ? "uniform"
+                : config.schedule() instanceof dev.flowline.sampling.Schedule.Named n ? n.name() : config.schedule().toString();
+        double w = config.guidanceScale();
+        QualityTable.Weighted a = quality.weighted(model, solver, schedule, w, adaptiveBySteps);
+        QualityTable.Weighted f = quality.weighted(model, solver, schedule, w, fixedBySteps);
+        java.util.Set<String> missing = new java.util.LinkedHashSet<>(a.missing());
+        missing.addAll(f.missing());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("fd_adaptive", a.mean());
+        out.put("fd_fixed", f.mean());
+        out.put("fd_missing", quality.present() ? List.copyOf(missing) : null);
+        out.put("fd_source", quality.describe(model, w));
         return out;
     }
 

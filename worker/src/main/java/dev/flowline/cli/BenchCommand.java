@@ -15,6 +15,7 @@ import dev.flowline.bench.MachineInfo;
 import dev.flowline.bench.OnnxClassifier;
 import dev.flowline.bench.QualityBench;
 import dev.flowline.bench.QualityReport;
+import dev.flowline.bench.QualityTable;
 import dev.flowline.bench.SchedulerFactory;
 import dev.flowline.bench.SimulatedBatching;
 import dev.flowline.bench.WorkloadMix;
@@ -133,6 +134,13 @@ public final class BenchCommand implements Callable<Integer> {
                 + "model's rows and jobs are, e.g. fashion-mnist-latent against fashion-mnist.")
         String baselineModel;
 
+        @Option(names = "--quality-from", paramLabel = "FILE", description = "A bench quality JSON whose FD of the step counts "
+                + "the adaptive jobs ran goes in 'adaptive_steps' (fd_adaptive, fd_fixed; default: " + DEFAULT_QUALITY
+                + " when it exists here).")
+        Path qualityFrom;
+
+        static final String DEFAULT_QUALITY = "docs/bench/quality.json";
+
         @Option(names = "--repeat", defaultValue = "1", description = "Wall-clock runs, side by side (this machine's timings vary 2-5x): "
                 + "the JSON is the median run's (by overall p99 ratio), with every run's ratios and their medians under 'repeats' "
                 + "(default ${DEFAULT-VALUE}).")
@@ -144,7 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
                 SchedulerOptions scheduler = SchedulerOptions.defaults().withMaxBatchRows(maxBatchRows).withMaxDelayMicros(maxDelayMicros)
                         .withPolicy(policy);
                 SimulatedBatching.Options sim = new SimulatedBatching.Options(loads == null ? SimulatedBatching.DEFAULT_LOADS : loads,
-                        load, simJobs, seed, scheduler, WorkloadMix.DEFAULT, List.of(OrderingPolicy.values()));
+                        load, simJobs, seed, scheduler, WorkloadMix.DEFAULT, List.of(OrderingPolicy.values())).withQuality(qualityTable());
                 if (simulateOnly) {
                     SimulatedDevice.CostModel cost = simulatedCost(m, () -> BatchingBench.measureCostCurve(m.model(),
                             BatchingBench.DEFAULT_BATCH_SIZES, Math.max(0.05, seconds / 4), seed, System.err));
@@ -196,6 +204,21 @@ public final class BenchCommand implements Callable<Integer> {
                 output.write(json, plots, summary);
             }
             return 0;
+        }
+
+        /** --quality-from, else the committed table when run from the repository root, else none (with the reason). */
+        private QualityTable qualityTable() {
+            if (qualityFrom != null && !Files.isRegularFile(qualityFrom)) throw new CliErrors.UserError("--quality-from: no file " + qualityFrom);
+            Path file = qualityFrom != null ? qualityFrom : Path.of(DEFAULT_QUALITY);
+            if (Files.isRegularFile(file)) {
+                try {
+                    return QualityTable.read(file);
+                } catch (IOException e) {
+                    throw new CliErrors.UserError("--quality-from " + file + ": " + e.getMessage());
+                }
+            }
+            return QualityTable.none("no quality table: " + DEFAULT_QUALITY + " not found under " + Path.of("").toAbsolutePath()
+                    + " (give --quality-from FILE)");
         }
 
         private SimulatedDevice.CostModel simulatedCost(LoadedModel m, java.util.function.Supplier<SimulatedDevice.CostModel> measured)

@@ -93,6 +93,12 @@ class BatchingBenchTest {
         SimulatedBatching.Options o = new SimulatedBatching.Options(List.of(0.7), 0.7, 400, 5, SchedulerOptions.defaults(),
                 WorkloadMix.DEFAULT, List.of(dev.flowline.batching.OrderingPolicy.LEAST_SLACK_FIRST));
         var info = AnalyticGaussianModel.builder().build().info();
+        // A quality table with a point for every rk4 count but 31 (unguided, as the ranged kind runs): FD 100 / steps.
+        java.util.Map<QualityTable.Key, Double> points = new java.util.HashMap<>();
+        for (int steps = 1; steps <= 32; steps++) {
+            if (steps != 31) points.put(new QualityTable.Key(info.name(), "rk4", "uniform", steps), 100.0 / steps);
+        }
+        o = o.withQuality(QualityTable.of("test table", info.name(), 1.0, 10, points));
         var json = SimulatedBatching.run(info, cpuLike, "cpu-like", o, null, new PrintStream(OutputStream.nullOutputStream()));
 
         var adaptive = (java.util.Map<String, Object>) json.get("adaptive_steps");
@@ -105,6 +111,26 @@ class BatchingBenchTest {
         var chosen = (java.util.Map<String, Integer>) adaptive.get("steps_chosen");
         assertThat(chosen.keySet()).allSatisfy(k -> assertThat(Integer.parseInt(k)).isBetween(4, 32));
         assertThat(chosen.keySet()).anySatisfy(k -> assertThat(Integer.parseInt(k)).isLessThan(32));
+        // Fixed: every ranged job at 32 steps. Their FD beside them, from the table: the adaptive jobs' weighted by job.
+        var fixed = (java.util.Map<String, Integer>) adaptive.get("steps_fixed");
+        assertThat(fixed.keySet()).containsExactly("32");
+        assertThat(fixed.get("32")).isPositive();
+        assertThat(adaptive.get("fd_fixed")).isEqualTo(100.0 / 32);
+        assertThat((String) adaptive.get("fd_source")).startsWith("test table");
+        if (chosen.containsKey("31")) {
+            assertThat(adaptive.get("fd_adaptive")).isNull();
+            assertThat(adaptive.get("fd_missing")).isEqualTo(List.of("rk4/uniform/31"));
+        } else {
+            double sum = 0;
+            int jobs = 0;
+            for (var e : chosen.entrySet()) {
+                sum += e.getValue() * 100.0 / Integer.parseInt(e.getKey());
+                jobs += e.getValue();
+            }
+            assertThat((Double) adaptive.get("fd_adaptive")).isCloseTo(sum / jobs, org.assertj.core.api.Assertions.within(1e-9))
+                    .isGreaterThan(100.0 / 32);
+            assertThat(adaptive.get("fd_missing")).isEqualTo(List.of());
+        }
     }
 
     @Test

@@ -65,6 +65,38 @@ class BenchCommandTest {
     }
 
     @Test
+    void simulatedBatchingPutsTheQualityTablesFdBesideTheAdaptiveSteps(@TempDir Path dir) throws Exception {
+        Path table = Path.of(BenchCommandTest.class.getResource("/fixtures/bench-quality-small.json").toURI());
+        Path json = dir.resolve("b.json");
+        int code = new CommandLine(new BenchCommand()).execute("batching", "--simulate", "--model", "analytic-gaussian",
+                "--json", json.toString(), "--loads", "0.7", "--sim-jobs", "100", "--quality-from", table.toString());
+        assertThat(code).isZero();
+        var root = new ObjectMapper().readTree(json.toFile());
+        var adaptive = root.get("adaptive_steps");
+        assertThat(root.get("simulated").get("adaptive_steps")).isEqualTo(adaptive);
+        assertThat(adaptive.get("fd_source").asText()).contains(table.toString());
+        // The fixture has rk4/uniform at 4, 8, 16 and 32 steps only: the fixed count is there, the others may not be.
+        var fd = new ObjectMapper().readTree(table.toFile()).get("points");
+        assertThat(adaptive.get("steps_fixed").fieldNames()).toIterable().containsExactly("32");
+        assertThat(adaptive.get("fd_fixed").asDouble()).isEqualTo(fd.get(3).get("fd").asDouble());
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        adaptive.get("steps_chosen").fieldNames().forEachRemaining(s -> {
+            if (!java.util.Set.of("4", "8", "16", "32").contains(s)) missing.add("rk4/uniform/" + s);
+        });
+        assertThat(adaptive.get("fd_missing")).hasSize(missing.size());
+        for (int i = 0; i < missing.size(); i++) assertThat(adaptive.get("fd_missing").get(i).asText()).isEqualTo(missing.get(i));
+        assertThat(adaptive.get("fd_adaptive").isNull()).isEqualTo(!missing.isEmpty());
+    }
+
+    @Test
+    void batchingRefusesAMissingQualityTable(@TempDir Path dir) {
+        int code = new CommandLine(new BenchCommand()).execute("batching", "--simulate", "--model", "analytic-gaussian", "--json",
+                dir.resolve("b.json").toString(), "--quality-from", dir.resolve("none.json").toString());
+        assertThat(code).isNotZero();
+        assertThat(Files.exists(dir.resolve("b.json"))).isFalse();
+    }
+
+    @Test
     void batchingRefusesARepeatBelowOne(@TempDir Path dir) {
         int code = new CommandLine(new BenchCommand()).execute("batching", "--model", "analytic-gaussian", "--json",
                 dir.resolve("b.json").toString(), "--seconds", "0.1", "--repeat", "0");
