@@ -14,9 +14,17 @@ package dev.flowline.batching;
  * @param activeSamples samples active after the call
  * @param dedupedRows model rows saved since the previous call by identical-sample deduplication: this call's rows
  *                    times the other jobs sharing them, plus the rows already taken by samples that got new followers
+ * @param previewRows  decode calls only: rows of the call that decoded a preview's estimate (the rest are finished latents)
+ * @param previewsDropped decode calls only: preview rows whose decode failed; those previews are not sent, their jobs go on
  */
 public record BatchRecord(String groupKey, int rows, int samples, int jobs, long modelNanos, long waitNanos,
-                          long copyNanos, int queuedJobs, int activeSamples, long dedupedRows) {
+                          long copyNanos, int queuedJobs, int activeSamples, long dedupedRows, int previewRows,
+                          int previewsDropped) {
+
+    public BatchRecord(String groupKey, int rows, int samples, int jobs, long modelNanos, long waitNanos, long copyNanos,
+                       int queuedJobs, int activeSamples, long dedupedRows) {
+        this(groupKey, rows, samples, jobs, modelNanos, waitNanos, copyNanos, queuedJobs, activeSamples, dedupedRows, 0, 0);
+    }
 
     /** A call whose samples nobody shared. */
     public BatchRecord(String groupKey, int rows, int samples, int jobs, long modelNanos, long waitNanos, long copyNanos,

@@ -5,7 +5,8 @@ import dev.flowline.model.LatentDecoder;
 import java.util.Arrays;
 
 /**
- * Runs one decode {@link BatchPlan} on the device thread: stacks the members' finished latents (one row each) into
+ * Runs one decode {@link BatchPlan} on the device thread: stacks the members' finished latents (one row each; for a
+ * preview's row, {@link SampleSlot#previewOnly}, the preview's estimate of the final latent) into
  * the group's reused input buffer, calls the decoder once, checks the output and hands each member its decoded
  * sample in the result (the shared steps are {@link RowCallExecutor}'s). A decoder failure fails the call's members
  * only ({@value BatchResult#DECODE_ERROR}); a non-finite decoded row fails its member ({@value BatchResult#NON_FINITE_OUTPUT}).
@@ -41,14 +42,16 @@ final class DecodeExecutor extends RowCallExecutor<DecodeExecutor.Buffers> {
 
     @Override
     void write(BatchPlan plan, Buffers buf, int member, int row) {
-        float[] z = plan.members[member].state.result();
+        SampleSlot m = plan.members[member];
+        float[] z = m.previewOnly ? m.preview.estimate() : m.state.result();
         if (z.length != buf.inDim) throw new IllegalStateException("latent has " + z.length + " values, the decoder takes " + buf.inDim);
         System.arraycopy(z, 0, buf.in, row * buf.inDim, buf.inDim);
     }
 
     @Override
     String writeFailed(BatchPlan plan, int member, RuntimeException e) {
-        return "sample " + plan.members[member].index + " of model '" + plan.model.info().name() + "': reading its latent failed: " + e;
+        return "sample " + plan.members[member].index + " of model '" + plan.model.info().name() + "': reading its "
+                + (plan.members[member].previewOnly ? "preview estimate" : "latent") + " failed: " + e;
     }
 
     @Override

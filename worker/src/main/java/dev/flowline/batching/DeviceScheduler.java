@@ -258,9 +258,21 @@ final class DeviceScheduler implements Scheduler {
             } finally {
                 lock.unlock();
             }
+            if (plan.decoder != null) logDroppedPreviews(plan, result);
             deliver(events);
         }
         return RAN;
+    }
+
+    /** Preview rows of a decode call that failed: those previews are dropped (counted in its BatchRecord), their jobs go on. */
+    private static void logDroppedPreviews(BatchPlan plan, BatchResult result) {
+        int dropped = 0;
+        String first = null;
+        for (int i = 0; i < plan.members.length; i++) {
+            if (!plan.members[i].previewOnly || !result.memberFailed(i)) continue;
+            if (dropped++ == 0) first = plan.members[i] + ": " + result.errorMessage(i);
+        }
+        if (dropped > 0) log.warn("{} preview(s) dropped, their decode failed (the jobs go on); first: {}", dropped, first);
     }
 
     private void loop() {

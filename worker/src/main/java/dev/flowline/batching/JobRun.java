@@ -3,6 +3,7 @@ package dev.flowline.batching;
 import dev.flowline.model.LatentDecoder;
 import dev.flowline.model.VelocityModel;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,6 +57,12 @@ final class JobRun {
     int dedupedSamples;
     /** Steps of sample 0 at the last preview sent (previews go out at multiples of previewEvery). */
     int lastPreviewStep;
+    /**
+     * Latent models: the job's events held back behind a preview whose estimate is being decoded, in the order they
+     * would have gone out undecoded: decode rows of previews ({@link SampleSlot}, a preview's or sample 0's own) and
+     * progress events ({@link SchedulerEvent.Progress}, consecutive ones coalesced to the latest). Empty when none.
+     */
+    final ArrayDeque<Object> held = new ArrayDeque<>();
 
     JobRun(Job job, VelocityModel model, String groupKey, long seq, long admittedNanos, long deadlineNanos) {
         this.job = job;

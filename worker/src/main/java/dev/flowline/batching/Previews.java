@@ -4,7 +4,9 @@ package dev.flowline.batching;
  * When a job that asked for previews gets one: after a model call that advanced it, when sample 0 has just reached
  * a multiple of {@link Job#previewEvery()} steps. Only sample 0 is previewed (one small image per event is what a
  * watcher needs; a job's samples advance together). Runs under the core's lock, after the job's progress event, so
- * previews go out in step order and never after the job's end (ended jobs are not advanced).
+ * previews go out in step order and never after the job's end (ended jobs are not advanced). For a latent model the
+ * core first decodes the estimate in the model's decode group and holds the job's later events behind it (see
+ * {@code SchedulerCore#queuePreviewDecode}).
  */
 final class Previews {
     private Previews() {}

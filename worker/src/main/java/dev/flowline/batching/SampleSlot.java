@@ -30,6 +30,13 @@ final class SampleSlot {
     boolean decoding;
     /** The decoded sample, once its decode call succeeded: the job's output instead of the latent. */
     float[] decoded;
+    /**
+     * A preview's decode row (latent models, {@link #previewOnly}): the preview whose estimate it decodes. On a
+     * sample's own slot: the preview at its last step, which its final decode answers (no row of its own).
+     */
+    SamplePreview preview;
+    /** A decode row of a preview estimate, not one of the job's samples (never in {@link JobRun#slots}). */
+    boolean previewOnly;
     /** Finished, or its job ended: it must not be batched again. */
     boolean done;
     /** Scratch for one batch-forming pass: effective priority at that pass's time. */
@@ -44,8 +51,19 @@ final class SampleSlot {
         this.dedupKey = run.job.dedupKey() == null ? null : run.job.dedupKey() + "#" + index;
     }
 
+    /** A decode row of {@code preview}'s estimate for {@code run}: waits in the decode group like a finished latent. */
+    static SampleSlot previewDecode(JobRun run, SamplePreview preview, SampleState state) {
+        SampleSlot p = new SampleSlot(run, preview.sampleIndex(), state);
+        p.preview = preview;
+        p.previewOnly = true;
+        p.decoding = true;
+        p.rows = 1;
+        return p;
+    }
+
     @Override
     public String toString() {
+        if (previewOnly) return run.job.jobId() + "#" + index + "@preview" + preview.step();
         return run.job.jobId() + "#" + index;
     }
 }

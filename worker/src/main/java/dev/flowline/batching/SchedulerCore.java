@@ -267,16 +267,82 @@ final class SchedulerCore {
         }
         for (JobRun run : advanced) {
             if (run.phase != JobRun.Phase.ACTIVE) continue;
+            SchedulerEvent.Progress progress;
             try {
-                events.add(run.progress());
+                progress = run.progress();
             } catch (RuntimeException e) { // progress is best effort; the job's outcome is what counts
                 continue;
             }
             SchedulerEvent.Preview preview = Previews.due(run);
-            if (preview != null) events.add(preview);
+            if (run.decoder == null) {
+                events.add(progress);
+                if (preview != null) events.add(preview);
+            } else { // latent model: the preview goes out once its estimate is decoded, the job's later events behind it
+                emitOrHold(run, progress);
+                if (preview != null) queuePreviewDecode(run, preview.preview(), now);
+            }
         }
         events.add(new SchedulerEvent.Batch(new BatchRecord(plan.groupKey, plan.rows, plan.members.length, plan.jobs,
                 result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples, dedupedRows)));
+    }
+
+    /**
+     * A latent job's preview is due: its estimate of the final latent waits, one row, in the model's decode group
+     * (so many jobs' previews and finished latents share decoder calls, ordered like any decode work); the preview
+     * goes out when that row is decoded. At sample 0's last step the estimate is the finished latent itself
+     * (x̂₁ = x at t = 1), so the preview takes sample 0's own final decode instead of a row of its own.
+     */
+    private void queuePreviewDecode(JobRun run, SamplePreview preview, long now) {
+        SampleSlot s0 = run.slots.get(0);
+        if (s0.decoding && !s0.previewOnly && finished(s0)) {
+            s0.preview = preview;
+            run.held.addLast(s0);
+            flushHeld(run); // already decoded (sample 0 finished earlier): out at once
+            return;
+        }
+        SampleSlot row = SampleSlot.previewDecode(run, preview, s0.state);
+        row.readySinceNanos = now;
+        row.readyOrder = nextReadyOrder++;
+        run.held.addLast(row);
+        String key = DecodeExecutor.key(run.groupKey);
+        groups.computeIfAbsent(key, k -> new Group(k, run.model, run.decoder, options.maxBatchRows())).slots.add(row);
+    }
+
+    private static boolean finished(SampleSlot s) {
+        try {
+            return s.state.isFinished();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A latent job's progress: out now, or held behind the job's previews still being decoded (step order). */
+    private void emitOrHold(JobRun run, SchedulerEvent.Progress progress) {
+        if (run.held.isEmpty()) {
+            events.add(progress);
+            return;
+        }
+        if (run.held.peekLast() instanceof SchedulerEvent.Progress) run.held.pollLast(); // only the latest matters
+        run.held.addLast(progress);
+    }
+
+    /**
+     * Sends the job's held events up to its first preview still being decoded, in order; a preview whose decode
+     * failed is dropped (best effort, like an oversized PNG), the job carries on.
+     */
+    private void flushHeld(JobRun run) {
+        while (!run.held.isEmpty()) {
+            Object head = run.held.peekFirst();
+            if (head instanceof SampleSlot s) {
+                if (s.previewOnly ? !s.done : s.decoded == null) return; // still decoding
+                run.held.pollFirst();
+                if (s.decoded != null) events.add(new SchedulerEvent.Preview(s.preview.withEstimate(s.decoded.clone())));
+                if (s.previewOnly) s.decoded = null; // the event has its copy
+            } else {
+                run.held.pollFirst();
+                events.add((SchedulerEvent) head);
+            }
+        }
     }
 
     /** Books a call for a job whose sample (its own or one it shares) rode in it; notes jobs owed a progress event. */
@@ -286,15 +352,36 @@ final class SchedulerCore {
         run.countCall(plan.seq, plan.rows, result.callStartNanos);
     }
 
-    /** Books a finished decode call: members that decoded are done; a job succeeds when all its samples are. */
+    /**
+     * Books a finished decode call: members that decoded are done; a job succeeds when all its samples are. Preview
+     * rows are booked first, so that a preview decoded in the same call as its job's last latent goes out before the
+     * job ends; a failed preview row is dropped and counted, never failing its job.
+     */
     private void completeDecode(BatchPlan plan, BatchResult result, long now) {
         Group group = groups.get(plan.groupKey);
         if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos);
+        int previewRows = 0;
+        int previewsDropped = 0;
+        List<JobRun> previewed = new ArrayList<>();
+        for (int i = 0; i < plan.members.length; i++) {
+            SampleSlot s = plan.members[i];
+            if (!s.previewOnly) continue;
+            previewRows++;
+            JobRun run = s.run;
+            if (run.phase != JobRun.Phase.ACTIVE || s.done) continue; // its job ended meanwhile: the preview with it
+            run.countDecode(plan.seq);
+            s.done = true;
+            slotsDirty = true;
+            if (result.memberFailed(i)) previewsDropped++;
+            else s.decoded = result.decoded[i];
+            if (!previewed.contains(run)) previewed.add(run);
+        }
+        for (JobRun run : previewed) flushHeld(run);
         List<JobRun> advanced = new ArrayList<>();
         for (int i = 0; i < plan.members.length; i++) {
             SampleSlot s = plan.members[i];
             JobRun run = s.run;
-            if (run.phase != JobRun.Phase.ACTIVE || s.done) continue;
+            if (s.previewOnly || run.phase != JobRun.Phase.ACTIVE || s.done) continue;
             run.countDecode(plan.seq);
             if (result.memberFailed(i)) {
                 end(run, JobStatus.FAILED, result.errorCode(i), result.errorMessage(i), now);
@@ -304,19 +391,20 @@ final class SchedulerCore {
             s.done = true;
             activeSamples--;
             slotsDirty = true;
+            if (!run.held.isEmpty()) flushHeld(run); // its last-step preview, if it answers one
             if (--run.samplesLeft == 0) end(run, JobStatus.SUCCEEDED, null, null, now);
             else if (run.job.progress() && !advanced.contains(run)) advanced.add(run);
         }
         for (JobRun run : advanced) {
             if (run.phase != JobRun.Phase.ACTIVE) continue;
             try {
-                events.add(run.progress());
+                emitOrHold(run, run.progress());
             } catch (RuntimeException e) { // progress is best effort
                 continue;
             }
         }
         events.add(new SchedulerEvent.Batch(new BatchRecord(plan.groupKey, plan.rows, plan.members.length, plan.jobs,
-                result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples)));
+                result.modelNanos, result.waitNanos, result.copyNanos, queue.size(), activeSamples, 0, previewRows, previewsDropped)));
     }
 
     /** Events decided since the last call, oldest first. */
@@ -552,6 +640,11 @@ final class SchedulerCore {
                 SampleSlot next = sharing.handOver(s); // another job still wants this sample: it keeps running
                 if (next != null) groups.get(next.run.groupKey).slots.add(next);
             }
+        }
+        if (!run.held.isEmpty()) { // never after the job's end: its previews still decoding leave their group
+            for (Object o : run.held) if (o instanceof SampleSlot p && p.previewOnly) p.done = true;
+            run.held.clear();
+            slotsDirty = true;
         }
         run.phase = JobRun.Phase.ENDED;
         runs.remove(run.job.jobId());

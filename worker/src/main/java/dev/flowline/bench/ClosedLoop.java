@@ -78,10 +78,11 @@ final class ClosedLoop {
         CallCounts counts = new CallCounts();
         AtomicLong ended = new AtomicLong();
         AtomicLong pngs = new AtomicLong();
-        OutputEncoder.ImageGeometry image = model.info().image()
-                .map(l -> new OutputEncoder.ImageGeometry(l.channels(), l.height(), l.width()))
+        // a latent model's previews come decoded: the decoder's images and range, as the Kafka edge encodes them
+        OutputEncoder.ImageGeometry image = decoder != null ? OutputEncoder.imageGeometry(decoder.stage().outputShape()).orElse(null)
+                : model.info().image().map(l -> new OutputEncoder.ImageGeometry(l.channels(), l.height(), l.width()))
                 .or(() -> OutputEncoder.imageGeometry(model.info().sampleShape())).orElse(null);
-        ModelInfo.ValueRange range = model.info().valueRange();
+        ModelInfo.ValueRange range = decoder != null ? decoder.stage().valueRange() : model.info().valueRange();
         SchedulerListener listener = new SchedulerListener() {
             @Override
             public void onCompleted(JobOutcome outcome) {

@@ -110,7 +110,8 @@ public final class JobFactory {
         int[] outShape = decoder.map(PipelineStage::outputShape).orElse(info.sampleShape());
         ModelInfo.ValueRange valueRange = decoder.map(PipelineStage::valueRange).orElse(info.valueRange());
         int previewEvery = req.getPreviewEvery() == null ? 0 : req.getPreviewEvery();
-        OutputEncoder.ImageGeometry preview = previewEvery == 0 ? null : previewGeometry(previewEvery, req.getProgress(), info);
+        OutputEncoder.ImageGeometry preview = previewEvery == 0 ? null
+                : previewGeometry(previewEvery, req.getProgress(), info, decoder.orElse(null));
 
         SamplerSpec spec = req.getSampler();
         QualityTier tier = QualityTier.of(spec, info); // first: a tier with a range is the tier's error
@@ -447,11 +448,18 @@ public final class JobFactory {
 
     /**
      * Previews ride on progress events and are images: a job asking for them must ask for progress and its model must
-     * produce images (whatever the output format). Rejected rather than ignored, so a client learns why none come.
+     * produce images (whatever the output format); a latent model's previews are decoded, so its decoder must.
+     * Rejected rather than ignored, so a client learns why none come.
      */
-    private static OutputEncoder.ImageGeometry previewGeometry(int every, boolean progress, ModelInfo info) throws InvalidJobException {
+    private static OutputEncoder.ImageGeometry previewGeometry(int every, boolean progress, ModelInfo info, PipelineStage decoder)
+            throws InvalidJobException {
         if (every < 0) throw InvalidJobException.field("previewEvery", "must be >= 1 (or absent for none), got " + every);
         if (!progress) throw InvalidJobException.field("previewEvery", "previews ride on progress events: set progress to true");
+        if (decoder != null) {
+            return OutputEncoder.imageGeometry(decoder.outputShape()).orElseThrow(() -> InvalidJobException.field("previewEvery",
+                    "the decoder of model '" + info.name() + "' does not produce images (shape "
+                            + java.util.Arrays.toString(decoder.outputShape()) + "), so it has no previews"));
+        }
         if (info.image().isPresent()) {
             ModelInfo.ImageLayout l = info.image().get();
             return new OutputEncoder.ImageGeometry(l.channels(), l.height(), l.width());

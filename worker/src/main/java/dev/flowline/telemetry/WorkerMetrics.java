@@ -24,7 +24,9 @@ import java.util.function.Supplier;
  * {@code flowline_dead_letters_total{code}}, {@code flowline_batch_rows} (histogram),
  * {@code flowline_model_call_seconds}, {@code flowline_batch_wait_seconds}, {@code flowline_job_total_seconds{status}},
  * {@code flowline_result_bytes}, {@code flowline_dedup_rows_total} (model rows saved by identical-sample deduplication),
- * {@code flowline_dedup_samples_total} (result samples computed once for several jobs), gauges {@code flowline_queue_depth}, {@code flowline_active_samples},
+ * {@code flowline_dedup_samples_total} (result samples computed once for several jobs),
+ * {@code flowline_preview_decode_rows_total} (decoder rows of latent models' previews), {@code flowline_preview_dropped_total}
+ * (latent previews whose decode failed, not sent), gauges {@code flowline_queue_depth}, {@code flowline_active_samples},
  * {@code flowline_jobs_in_flight}, {@code flowline_records_outstanding}, {@code flowline_partitions_assigned},
  * {@code flowline_partitions_paused}. Kafka client metrics (consumer lag: {@code kafka_consumer_fetch_manager_records_lag_max})
  * are bound by the worker next to these.
@@ -37,6 +39,8 @@ public final class WorkerMetrics implements EdgeMetrics {
     private final DistributionSummary resultBytes;
     private final Counter dedupedRows;
     private final Counter dedupedSamples;
+    private final Counter previewDecodeRows;
+    private final Counter previewsDropped;
     private final AtomicInteger queueDepth = new AtomicInteger();
     private final AtomicInteger activeSamples = new AtomicInteger();
     private final AtomicInteger outstanding = new AtomicInteger();
@@ -57,6 +61,10 @@ public final class WorkerMetrics implements EdgeMetrics {
                 .register(registry);
         this.dedupedSamples = Counter.builder("flowline.dedup.samples")
                 .description("Samples of published results that an identical in-flight sample of another job computed").register(registry);
+        this.previewDecodeRows = Counter.builder("flowline.preview.decode.rows")
+                .description("Decoder rows spent on latent models' preview estimates (their final latents not included)").register(registry);
+        this.previewsDropped = Counter.builder("flowline.preview.dropped")
+                .description("Previews of latent models not sent because their decode failed (their jobs went on)").register(registry);
         this.resultBytes = DistributionSummary.builder("flowline.result.bytes").description("Encoded size of result records").baseUnit("bytes").register(registry);
         Gauge.builder("flowline.queue.depth", queueDepth, AtomicInteger::get).description("Admitted jobs waiting for their first evaluation").register(registry);
         Gauge.builder("flowline.active.samples", activeSamples, AtomicInteger::get).description("Samples being integrated").register(registry);
@@ -111,6 +119,8 @@ public final class WorkerMetrics implements EdgeMetrics {
         queueDepth.set(r.queuedJobs());
         activeSamples.set(r.activeSamples());
         if (r.dedupedRows() > 0) dedupedRows.increment(r.dedupedRows());
+        if (r.previewRows() > 0) previewDecodeRows.increment(r.previewRows());
+        if (r.previewsDropped() > 0) previewsDropped.increment(r.previewsDropped());
         if (!costGroups.contains(r.groupKey())) refreshLearnedCosts();
     }
 

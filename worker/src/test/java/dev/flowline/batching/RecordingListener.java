@@ -18,6 +18,8 @@ class RecordingListener implements SchedulerListener {
     final List<SamplePreview> previews = new CopyOnWriteArrayList<>();
     /** "completed:<id>", "capacity", "preview:<id>:<step>", in order. */
     final List<String> log = new CopyOnWriteArrayList<>();
+    /** "progress:<id>:<step>" and "preview:<id>:<step>", in order. */
+    final List<String> steps = new CopyOnWriteArrayList<>();
 
     @Override
     public void onCompleted(JobOutcome outcome) {
@@ -31,12 +33,14 @@ class RecordingListener implements SchedulerListener {
     @Override
     public void onProgress(Job job, int stepsDone, int totalSteps, int samplesDone) {
         progress.add(new ProgressCall(job.jobId(), stepsDone, totalSteps, samplesDone));
+        steps.add("progress:" + job.jobId() + ":" + stepsDone);
     }
 
     @Override
     public void onPreview(SamplePreview preview) {
         previews.add(preview);
         log.add("preview:" + preview.job().jobId() + ":" + preview.step());
+        steps.add("preview:" + preview.job().jobId() + ":" + preview.step());
     }
 
     @Override

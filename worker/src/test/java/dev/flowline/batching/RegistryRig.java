@@ -24,18 +24,23 @@ final class RegistryRig {
     final DeviceScheduler scheduler;
 
     RegistryRig(ModelRegistry registry) {
-        scheduler = new DeviceScheduler(SchedulerOptions.defaults().withMode(BatchingMode.CONTINUOUS).withMaxDelayMicros(0),
-                new ModelProvider() {
-                    @Override
-                    public Optional<VelocityModel> find(String name) {
-                        return Optional.of(registry.get(name));
-                    }
+        this(new ModelProvider() {
+            @Override
+            public Optional<VelocityModel> find(String name) {
+                return Optional.of(registry.get(name));
+            }
 
-                    @Override
-                    public Optional<LatentDecoder> decoder(String name) {
-                        return registry.decoder(name);
-                    }
-                }, listener, clock);
+            @Override
+            public Optional<LatentDecoder> decoder(String name) {
+                return registry.decoder(name);
+            }
+        });
+    }
+
+    /** The same rig over any provider (a registry's models seen without their decoders, say). */
+    RegistryRig(ModelProvider models) {
+        scheduler = new DeviceScheduler(SchedulerOptions.defaults().withMode(BatchingMode.CONTINUOUS).withMaxDelayMicros(0),
+                models, listener, clock);
     }
 
     /** A committed test fixture's directory. */

@@ -127,4 +127,43 @@ class LatentWorkerEndToEndTest {
             w.drain().get(30, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aLatentJobsPreviewsArriveAsDecoded28x28PngsInStepOrderAndTheLastIsItsOutput(KafkaCluster kafka) throws Exception {
+        try (WorkerTestKit kit = new WorkerTestKit(kafka, 1);
+             ModelRegistry registry = new ModelRegistry(new ModelRegistryOptions(List.of(), true,
+                     new ModelRuntimeOptions(DeviceMode.CPU, 1, 1), Map.of(), cache))) {
+            var results = kit.results();
+            var progress = kit.reader(kit.topics.progressTopic(), ProgressEvent.class);
+            FlowlineWorker w = kit.start(kit.config("w-latent-preview"), registry);
+            await(Duration.ofSeconds(60), "readiness", w::ready);
+
+            GenerationRequest req = request("latent-preview").setModel(LATENT).setNumSamples(1).setConditioning(label(5))
+                    .setSampler(sampler("euler", 12).setGuidanceScale(2.0).build()).setOutputFormat(OutputFormat.PNG)
+                    .setProgress(true).setPreviewEvery(3).build();
+            kit.send(req);
+            await(Duration.ofSeconds(60), "the result", () -> !results.records.isEmpty());
+            GenerationResult r = results.records.getFirst();
+            assertThat(r.getStatus()).as(String.valueOf(r.getErrorMessage())).isEqualTo(JobStatus.SUCCEEDED);
+            await(Duration.ofSeconds(10), "the final progress event", () -> progress.records.stream()
+                    .anyMatch(p -> p.getJobId().equals("latent-preview") && p.getSamplesDone() == 1));
+
+            List<ProgressEvent> events = progress.records.stream().filter(p -> p.getJobId().equals("latent-preview")).toList();
+            assertThat(events).extracting(ProgressEvent::getStep).as("progress and previews in step order").isSorted();
+            List<ProgressEvent> previews = events.stream().filter(p -> p.getPreview() != null).toList();
+            // sample 0 finishes before the job (its decode follows): its last step is previewed too
+            assertThat(previews).extracting(ProgressEvent::getStep).containsExactly(3, 6, 9, 12);
+            for (ProgressEvent p : previews) {
+                byte[] png = bytes(p.getPreview().getPng());
+                assertThat(png.length).isLessThanOrEqualTo(PreviewEncoder.MAX_BYTES);
+                BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+                assertThat(img.getWidth()).as("decoded: the 28x28 image, not the 4x7x7 latent").isEqualTo(28);
+                assertThat(img.getHeight()).isEqualTo(28);
+            }
+            assertThat(bytes(previews.getLast().getPreview().getPng())).as("the last step's preview is the output")
+                    .isEqualTo(bytes(r.getOutputs().getFirst().getData()));
+            assertThat(r.getBatchStats().getDecodeCalls()).as("preview decodes are decode calls of the job").isGreaterThan(1);
+            w.drain().get(30, TimeUnit.SECONDS);
+        }
+    }
 }

@@ -68,4 +68,15 @@ class LearnedCostExportTest {
         metrics.dedupedSamples(0);
         assertThat(registry.get("flowline.dedup.samples").counter().count()).isEqualTo(3);
     }
+
+    @Test
+    void previewDecodeRowsAndDroppedPreviewsOfDecodeCallsAreCountedInTheMetrics() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        WorkerMetrics metrics = new WorkerMetrics(registry);
+        metrics.batch(new BatchRecord("m[4]fp32/decode", 5, 5, 3, 1_000_000, 0, 0, 0, 8, 0, 3, 1));
+        metrics.batch(new BatchRecord("m[4]fp32/decode", 2, 2, 2, 1_000_000, 0, 0, 0, 8, 0, 2, 0));
+        metrics.batch(new BatchRecord("m[4]fp32", 8, 8, 2, 1_000_000, 0, 0, 0, 8));
+        assertThat(registry.get("flowline.preview.decode.rows").counter().count()).isEqualTo(5);
+        assertThat(registry.get("flowline.preview.dropped").counter().count()).isEqualTo(1);
+    }
 }
