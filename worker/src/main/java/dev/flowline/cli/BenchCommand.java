@@ -139,7 +139,8 @@ public final class BenchCommand implements Callable<Integer> {
                 + " when it exists here).")
         Path qualityFrom;
 
-        static final String DEFAULT_QUALITY = "docs/bench/quality.json";
+        /** The committed table that covers the default mix's ranged kind (rk4, uniform, 4-32 steps, unguided). */
+        static final String DEFAULT_QUALITY = "docs/bench/quality-rk4-unguided.json";
 
         @Option(names = "--repeat", defaultValue = "1", description = "Wall-clock runs, side by side (this machine's timings vary 2-5x): "
                 + "the JSON is the median run's (by overall p99 ratio), with every run's ratios and their medians under 'repeats' "
