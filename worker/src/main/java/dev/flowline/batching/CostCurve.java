@@ -14,7 +14,8 @@ import java.util.List;
  * <p>Sizes between and above measured bins are read off a straight line through the two largest (time = a + c·rows),
  * so the traffic's own calls are enough. When it gives only one bin (calls always full), one call in
  * {@link #PROBE_EVERY} takes one row to give the second point; a bin the traffic no longer fills is re-measured
- * after {@link #STALE_AFTER} calls. Before anything is known, and when calls take
+ * after {@link #STALE_AFTER} calls, and the sizes above the largest measured one are probed up to the bound, since a
+ * device's curve can dip and rise again. Before anything is known, and when calls take
  * no measurable time, the ceiling is chosen (the scheduler's behaviour before it learned). Confined to the core.
  */
 final class CostCurve {
@@ -68,7 +69,7 @@ final class CostCurve {
                 if (callCount - lastCall[b] > STALE_AFTER && (stalest < 0 || lastCall[b] < lastCall[stalest])) stalest = b;
             }
             if (measured < 2 && calls[0] == 0) stalest = 0; // a second point for the fit: one row
-            if (stalest < 0) stalest = binAboveARisingTop(maxCallNanos);
+            if (stalest < 0) stalest = binAboveTheTop(maxCallNanos);
             if (stalest >= 0) {
                 lastCall[stalest] = callCount; // probed: not again at once if the traffic cannot fill it
                 return sizes[stalest];
@@ -78,13 +79,17 @@ final class CostCurve {
     }
 
     /**
-     * The bin above the largest measured one under the bound, when the curve still rises there (that bin is the
-     * fastest, by more than half the tolerance over the one below it) and the bin above is not known to break the
-     * bound; -1 otherwise. Measured only in the sizes the traffic gives, a CPU's curve (1 row: 538 rows/s, 2: 744,
-     * 64: 801 but over the bound) would otherwise never learn that 8 rows give 830; a flat one (every size within a
-     * few percent) is left alone, since a large probe call there only delays the jobs in it.
+     * The bin above the largest measured one under the bound, to probe now, or -1. Probed every few
+     * {@link #PROBE_EVERY} calls while the curve still rises there (that bin is the fastest, by more than half the
+     * tolerance over the one below it): measured only in the sizes the traffic gives, a CPU's curve (1 row: 538
+     * rows/s, 2: 744, 64: 801 but over the bound) would otherwise never learn that 8 rows give 830. Otherwise, when
+     * that bin was never measured (or not within {@link #STALE_AFTER} calls), once per STALE_AFTER calls: device
+     * curves are not concave (the latent demo model on ONNX Runtime: 4 rows 3,137 rows/s, 8 rows 3,011, 16 rows 5,094,
+     * 64 rows 5,932), and a search that stops at the first dip kept its calls at 4 rows, half the device's capacity,
+     * so a 70% load overloaded it. A flat curve pays one larger call per size per STALE_AFTER calls. Never a bin
+     * known, or estimated, to break the bound.
      */
-    private int binAboveARisingTop(long maxCallNanos) {
+    private int binAboveTheTop(long maxCallNanos) {
         int top = -1, below = -1;
         double best = 0;
         for (int b = 0; b < sizes.length; b++) {
@@ -94,11 +99,12 @@ final class CostCurve {
             best = Math.max(best, rate(b));
         }
         int above = top + 1;
-        if (top < 0 || above >= sizes.length || rate(top) < best) return -1;
-        if (below >= 0 && rate(top) < (1 + TOLERANCE / 2) * rate(below)) return -1;
-        if (lastCall[above] != 0 && callCount - lastCall[above] <= 4L * PROBE_EVERY) return -1;
+        if (top < 0 || above >= sizes.length) return -1;
         if (calls[above] > 0 ? meanNanos[above] > maxCallNanos : estimateNanos(sizes[above]) > maxCallNanos) return -1;
-        return above;
+        boolean rising = rate(top) >= best && (below < 0 || rate(top) >= (1 + TOLERANCE / 2) * rate(below));
+        long sinceAbove = callCount - lastCall[above];
+        if (rising) return lastCall[above] != 0 && sinceAbove <= 4L * PROBE_EVERY ? -1 : above;
+        return lastCall[above] == 0 || sinceAbove > STALE_AFTER ? above : -1;
     }
 
     /**
