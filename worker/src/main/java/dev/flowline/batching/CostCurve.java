@@ -26,6 +26,10 @@ final class CostCurve {
     /** A bin not measured within this many calls is stale. */
     static final int STALE_AFTER = 1024;
     private static final double ALPHA = 0.2;
+    /** Offered rows per second at or above this share of the best measured rate: the learned size cannot carry them. */
+    static final double OUTGROWN = 0.9;
+    /** Time constant of the offered-rows meter (an exponentially decaying sum; rate = sum / tau). */
+    static final long DEMAND_TAU_NANOS = 1_000_000_000L;
 
     private final int[] sizes;
     private final double[] meanNanos;
@@ -33,6 +37,9 @@ final class CostCurve {
     private final long[] calls;
     private final long[] lastCall;
     private long callCount;
+    private long lastEndNanos = Long.MIN_VALUE;
+    private double offeredRows;
+    private long lastOfferNanos = Long.MIN_VALUE;
 
     CostCurve(int ceiling) {
         List<Integer> s = new ArrayList<>();
@@ -45,7 +52,14 @@ final class CostCurve {
         lastCall = new long[sizes.length];
     }
 
+    /** A call of {@code rows} rows that took {@code nanos}, back to back with the previous one. */
     void record(int rows, long nanos) {
+        record(rows, nanos, lastEndNanos == Long.MIN_VALUE ? nanos : lastEndNanos + nanos);
+    }
+
+    /** A call of {@code rows} rows that took {@code nanos} and ended at {@code endNanos} (the scheduler's clock). */
+    void record(int rows, long nanos, long endNanos) {
+        lastEndNanos = endNanos;
         callCount++;
         int b = bin(rows);
         if (calls[b] == 0) {
@@ -57,6 +71,22 @@ final class CostCurve {
         }
         calls[b]++;
         lastCall[b] = callCount;
+    }
+
+    /** A job admitted at {@code nowNanos} will need {@code rows} rows of this group's calls (its expected work). */
+    void offered(long rows, long nowNanos) {
+        offeredRows = decayedOffer(nowNanos) + rows;
+        lastOfferNanos = nowNanos;
+    }
+
+    /** Rows per second offered lately (time constant {@link #DEMAND_TAU_NANOS}), as of {@code nowNanos}. */
+    double offeredRowsPerSecond(long nowNanos) {
+        return decayedOffer(nowNanos) * 1e9 / DEMAND_TAU_NANOS;
+    }
+
+    private double decayedOffer(long nowNanos) {
+        if (lastOfferNanos == Long.MIN_VALUE || nowNanos <= lastOfferNanos) return offeredRows;
+        return offeredRows * Math.exp(-(double) (nowNanos - lastOfferNanos) / DEMAND_TAU_NANOS);
     }
 
     /** Rows the next call should take (at most the ceiling): a probe now and then, else the learned size. */
@@ -83,11 +113,12 @@ final class CostCurve {
      * {@link #PROBE_EVERY} calls while the curve still rises there (that bin is the fastest, by more than half the
      * tolerance over the one below it): measured only in the sizes the traffic gives, a CPU's curve (1 row: 538
      * rows/s, 2: 744, 64: 801 but over the bound) would otherwise never learn that 8 rows give 830. Otherwise, when
-     * that bin was never measured (or not within {@link #STALE_AFTER} calls), once per STALE_AFTER calls: device
-     * curves are not concave (the latent demo model on ONNX Runtime: 4 rows 3,137 rows/s, 8 rows 3,011, 16 rows 5,094,
+     * that bin was never measured (or not within {@link #STALE_AFTER} calls) and the rows offered lately reach
+     * {@link #OUTGROWN} of the best measured rate, once per STALE_AFTER calls: device curves are not concave (the latent demo model on ONNX Runtime: 4 rows 3,137 rows/s, 8 rows 3,011, 16 rows 5,094,
      * 64 rows 5,932), and a search that stops at the first dip kept its calls at 4 rows, half the device's capacity,
-     * so a 70% load overloaded it. A flat curve pays one larger call per size per STALE_AFTER calls. Never a bin
-     * known, or estimated, to break the bound.
+     * so a 70% load overloaded it. Only a load the measured sizes cannot carry needs more rows per second, and only
+     * there is a larger call's wait worth it (on a CPU, where rows cost the same, a probe only delays the jobs in it).
+     * Never a bin known, or estimated, to break the bound.
      */
     private int binAboveTheTop(long maxCallNanos) {
         int top = -1, below = -1;
@@ -104,7 +135,8 @@ final class CostCurve {
         boolean rising = rate(top) >= best && (below < 0 || rate(top) >= (1 + TOLERANCE / 2) * rate(below));
         long sinceAbove = callCount - lastCall[above];
         if (rising) return lastCall[above] != 0 && sinceAbove <= 4L * PROBE_EVERY ? -1 : above;
-        return lastCall[above] == 0 || sinceAbove > STALE_AFTER ? above : -1;
+        boolean outgrown = lastEndNanos != Long.MIN_VALUE && offeredRowsPerSecond(lastEndNanos) >= OUTGROWN * best * 1e9;
+        return outgrown && (lastCall[above] == 0 || sinceAbove > STALE_AFTER) ? above : -1;
     }
 
     /**

@@ -99,6 +99,8 @@ final class SchedulerCore {
         run.decoder = decoder;
         runs.put(job.jobId(), run);
         queue.add(run);
+        groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model, options.maxBatchRows()))
+                .curve.offered(run.evaluationsLeft() * run.samples() * run.rowsPerEvaluation, now);
         capacity.admit();
         return Admission.ACCEPTED;
     }
@@ -232,7 +234,7 @@ final class SchedulerCore {
         modelCalls++;
         rowsInCalls += plan.rows;
         Group group = groups.get(plan.groupKey);
-        if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos);
+        if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos, now);
         List<JobRun> advanced = new ArrayList<>();
         long dedupedRows = sharing.takeSubscribedRows();
         for (int i = 0; i < plan.members.length; i++) {
@@ -359,7 +361,7 @@ final class SchedulerCore {
      */
     private void completeDecode(BatchPlan plan, BatchResult result, long now) {
         Group group = groups.get(plan.groupKey);
-        if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos);
+        if (group != null && result.batchErrorCode == null) group.curve.record(plan.rows, result.modelNanos, now);
         int previewRows = 0;
         int previewsDropped = 0;
         List<JobRun> previewed = new ArrayList<>();
