@@ -11,11 +11,13 @@ import io.vertx.kafka.client.common.PartitionInfo;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -28,6 +30,8 @@ public final class ControlVerticle extends VerticleBase {
 
     private final String topic;
     private final Map<String, Object> consumerProps;
+    /** Makes the Kafka client; the real one from {@link #consumerProps} unless a test gives Kafka's MockConsumer. */
+    private final Supplier<Consumer<String, byte[]>> clientFactory;
     private final MessageCodec codec;
     private final Scheduler scheduler;
     private final CancelRegistry cancels;
@@ -35,8 +39,15 @@ public final class ControlVerticle extends VerticleBase {
     private boolean closed;
 
     public ControlVerticle(String topic, Map<String, Object> consumerProps, MessageCodec codec, Scheduler scheduler, CancelRegistry cancels) {
+        this(topic, consumerProps, null, codec, scheduler, cancels);
+    }
+
+    /** With {@code clientFactory} making the Kafka client (component tests pass Kafka's {@code MockConsumer}). */
+    ControlVerticle(String topic, Map<String, Object> consumerProps, Supplier<Consumer<String, byte[]>> clientFactory,
+                    MessageCodec codec, Scheduler scheduler, CancelRegistry cancels) {
         this.topic = topic;
         this.consumerProps = consumerProps;
+        this.clientFactory = clientFactory;
         this.codec = codec;
         this.scheduler = scheduler;
         this.cancels = cancels;
@@ -45,7 +56,8 @@ public final class ControlVerticle extends VerticleBase {
     /** Completes once every partition is assigned and positioned at its end. */
     @Override
     public Future<?> start() {
-        consumer = KafkaConsumer.create(vertx, KafkaClients.asStrings(consumerProps));
+        consumer = clientFactory != null ? KafkaConsumer.create(vertx, clientFactory.get())
+                : KafkaConsumer.create(vertx, KafkaClients.asStrings(consumerProps));
         consumer.exceptionHandler(e -> log.warn("control consumer: {}", e.toString()));
         consumer.handler(this::onRecord);
         return consumer.partitionsFor(topic).compose(infos -> {

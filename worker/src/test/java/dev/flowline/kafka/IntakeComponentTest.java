@@ -81,7 +81,7 @@ class IntakeComponentTest {
     }
 
     /** Accepts up to {@code capacity} running jobs; the test finishes them. */
-    static final class FakeScheduler implements Scheduler {
+    static class FakeScheduler implements Scheduler {
         volatile int capacity = 100;
         final List<Job> offered = new CopyOnWriteArrayList<>();
         final List<Job> running = new CopyOnWriteArrayList<>();
