@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 /** Entry point of flowline-demo.jar. */
 @Command(name = "flowline-demo", mixinStandardHelpOptions = true, version = "flowline-demo 0.1.0",
         description = "Submits generation jobs to Flowline workers, follows results, generates load.",
-        subcommands = {EmbeddedCommand.class, SubmitCommand.class, WatchCommand.class, LagCommand.class, LoadCommand.class, ChaosCommand.class})
+        subcommands = {EmbeddedCommand.class, SubmitCommand.class, WatchCommand.class, LagCommand.class, DeadLettersCommand.class, LoadCommand.class, ChaosCommand.class})
 public final class DemoMain implements Callable<Integer> {
 
     public static void main(String[] args) {
