@@ -145,7 +145,8 @@ class IntakeComponentTest {
     private static final ModelInfo GAUSS = AnalyticGaussianModel.builder().optName(WorkerTestKit.MODEL).optSampleShape(1, 4, 4)
             .optNumClasses(3).build().info();
 
-    private void start(KafkaOptions options) throws Exception {
+    /** The decoder the intakes use, over a catalogue holding only the closed-form model. */
+    static RequestDecoder gaussDecoder(String workerId) {
         JobFactory jobs = new JobFactory(new JobFactory.ModelCatalog() {
             @Override
             public Optional<ModelInfo> info(String name) {
@@ -157,7 +158,11 @@ class IntakeComponentTest {
                 return List.of(GAUSS.name());
             }
         }, LimitOptions.defaults());
-        RequestDecoder decoder = new RequestDecoder(WorkerTestKit.CODEC, jobs, "w-component", 1_000_000);
+        return new RequestDecoder(WorkerTestKit.CODEC, jobs, workerId, 1_000_000);
+    }
+
+    private void start(KafkaOptions options) throws Exception {
+        RequestDecoder decoder = gaussDecoder("w-component");
         OutputPublisher publisher = new OutputPublisher(vertx, producer);
         List<JobOutcome> completions = new CopyOnWriteArrayList<>();
         intake = new IntakeVerticle(options, TOPIC, "dead-letter", hook -> consumer = new HookedMockConsumer(hook), scheduler,

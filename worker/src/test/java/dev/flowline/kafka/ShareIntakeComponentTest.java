@@ -4,9 +4,6 @@ import dev.flowline.avro.DeadLetter;
 import dev.flowline.batching.Job;
 import dev.flowline.batching.JobOutcome;
 import dev.flowline.config.KafkaOptions;
-import dev.flowline.config.LimitOptions;
-import dev.flowline.model.AnalyticGaussianModel;
-import dev.flowline.model.ModelInfo;
 import dev.flowline.telemetry.WorkerMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -25,7 +22,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,9 +72,6 @@ class ShareIntakeComponentTest {
         }
     }
 
-    private static final ModelInfo GAUSS = AnalyticGaussianModel.builder().optName(WorkerTestKit.MODEL).optSampleShape(1, 4, 4)
-            .optNumClasses(3).build().info();
-
     private final Vertx vertx = Vertx.vertx();
     private final IntakeComponentTest.FakeScheduler scheduler = new IntakeComponentTest.FakeScheduler();
     private final MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
@@ -92,18 +85,7 @@ class ShareIntakeComponentTest {
     }
 
     private void start(int maxDeliveries) throws Exception {
-        JobFactory jobs = new JobFactory(new JobFactory.ModelCatalog() {
-            @Override
-            public Optional<ModelInfo> info(String name) {
-                return name.equals(GAUSS.name()) ? Optional.of(GAUSS) : Optional.empty();
-            }
-
-            @Override
-            public Collection<String> names() {
-                return List.of(GAUSS.name());
-            }
-        }, LimitOptions.defaults());
-        RequestDecoder decoder = new RequestDecoder(WorkerTestKit.CODEC, jobs, "w-share-component", 1_000_000);
+        RequestDecoder decoder = IntakeComponentTest.gaussDecoder("w-share-component");
         OutputPublisher publisher = new OutputPublisher(vertx, producer);
         List<JobOutcome> completions = new CopyOnWriteArrayList<>();
         KafkaOptions options = KafkaOptions.defaults("mock:9092").withMaxDeliveries(maxDeliveries);
