@@ -20,7 +20,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,11 +52,7 @@ final class DeadLettersCommand implements Callable<Integer> {
     /** One record of the dead-letter topic; {@code letter} is null when it could not be read ({@code unreadable} says why). */
     record Entry(int partition, long offset, DeadLetter letter, String unreadable) {
         byte[] originalBytes() {
-            if (letter == null || letter.getOriginalValue() == null) return null;
-            ByteBuffer b = letter.getOriginalValue().duplicate();
-            byte[] out = new byte[b.remaining()];
-            b.get(out);
-            return out;
+            return letter == null || letter.getOriginalValue() == null ? null : ResultFiles.bytes(letter.getOriginalValue());
         }
     }
 
@@ -96,7 +91,7 @@ final class DeadLettersCommand implements Callable<Integer> {
             List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
             c.assign(parts);
             c.seekToBeginning(parts);
-            Map<TopicPartition, Long> ends = new HashMap<>(c.endOffsets(parts, Duration.ofSeconds(30)));
+            Map<TopicPartition, Long> ends = c.endOffsets(parts, Duration.ofSeconds(30));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (out.size() < max && ends.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
                 if (System.nanoTime() > deadline) throw new IllegalStateException("reading " + topic + " took over 60 s");

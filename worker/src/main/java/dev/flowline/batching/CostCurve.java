@@ -52,11 +52,6 @@ final class CostCurve {
         lastCall = new long[sizes.length];
     }
 
-    /** A call of {@code rows} rows that took {@code nanos}, back to back with the previous one. */
-    void record(int rows, long nanos) {
-        record(rows, nanos, lastEndNanos == Long.MIN_VALUE ? nanos : lastEndNanos + nanos);
-    }
-
     /** A call of {@code rows} rows that took {@code nanos} and ended at {@code endNanos} (the scheduler's clock). */
     void record(int rows, long nanos, long endNanos) {
         lastEndNanos = endNanos;
@@ -114,9 +109,10 @@ final class CostCurve {
      * tolerance over the one below it): measured only in the sizes the traffic gives, a CPU's curve (1 row: 538
      * rows/s, 2: 744, 64: 801 but over the bound) would otherwise never learn that 8 rows give 830. Otherwise, when
      * that bin was never measured (or not within {@link #STALE_AFTER} calls) and the rows offered lately reach
-     * {@link #OUTGROWN} of the best measured rate, once per STALE_AFTER calls: device curves are not concave (the latent demo model on ONNX Runtime: 4 rows 3,137 rows/s, 8 rows 3,011, 16 rows 5,094,
-     * 64 rows 5,932), and a search that stops at the first dip kept its calls at 4 rows, half the device's capacity,
-     * so a 70% load overloaded it. Only a load the measured sizes cannot carry needs more rows per second, and only
+     * {@link #OUTGROWN} of the best measured rate, once per STALE_AFTER calls: device curves are not concave (the
+     * latent demo model on ONNX Runtime: 4 rows 3,137 rows/s, 8 rows 3,011, 16 rows 5,094, 64 rows 5,932), and a
+     * search that stops at the first dip kept its calls at 4 rows, half the device's capacity, so a 70% load
+     * overloaded it. Only a load the measured sizes cannot carry needs more rows per second, and only
      * there is a larger call's wait worth it (on a CPU, where rows cost the same, a probe only delays the jobs in it).
      * Never a bin known, or estimated, to break the bound.
      */

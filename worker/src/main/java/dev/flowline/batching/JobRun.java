@@ -88,6 +88,11 @@ final class JobRun {
         return firstCallNanos >= 0;
     }
 
+    /** Rows of model calls the job still needs: {@link #evaluationsLeft()} of every sample's rows. */
+    long rowsLeft() {
+        return evaluationsLeft() * samples() * rowsPerEvaluation;
+    }
+
     /**
      * Evaluations the job's slowest unfinished sample still needs: exact when the job says how many a sample takes
      * ({@link Job#evaluationsPerSample()}, fixed-step solvers); else remaining steps times the evaluations per step

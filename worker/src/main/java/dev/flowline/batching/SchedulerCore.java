@@ -99,8 +99,7 @@ final class SchedulerCore {
         run.decoder = decoder;
         runs.put(job.jobId(), run);
         queue.add(run);
-        groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model, options.maxBatchRows()))
-                .curve.offered(run.evaluationsLeft() * run.samples() * run.rowsPerEvaluation, now);
+        velocityGroup(run).curve.offered(run.rowsLeft(), now);
         capacity.admit();
         return Admission.ACCEPTED;
     }
@@ -119,7 +118,7 @@ final class SchedulerCore {
         long callAtLearned = g.curve.estimateNanos(learned);
         if (callAtLearned <= 0) return job.withChosen(c.size() - 1);
         long backlogRows = 0;
-        for (JobRun r : runs.values()) backlogRows += r.evaluationsLeft() * r.samples() * r.rowsPerEvaluation;
+        for (JobRun r : runs.values()) backlogRows += r.rowsLeft();
         int rowsPerEvaluation = job.samples().size() * Math.max(1, job.samples().get(0).rowsNeeded());
         double nanosPerRow = callAtLearned / (double) learned;
         AdaptiveSteps.Cost cost = new AdaptiveSteps.Cost() {
@@ -559,7 +558,7 @@ final class SchedulerCore {
         queue.remove(run);
         run.phase = JobRun.Phase.ACTIVE;
         activeJobs++;
-        Group group = groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model, options.maxBatchRows()));
+        Group group = velocityGroup(run);
         for (SampleSlot s : run.slots) {
             activeSamples++;
             s.readySinceNanos = now;
@@ -575,6 +574,11 @@ final class SchedulerCore {
                 }
             }
         }
+    }
+
+    /** The group whose velocity calls carry the job's rows, made on first use. */
+    private Group velocityGroup(JobRun run) {
+        return groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model, options.maxBatchRows()));
     }
 
     /** Rows of the sample's next evaluation, 0 when finished, -1 when its state throws (it then fails its job). */
