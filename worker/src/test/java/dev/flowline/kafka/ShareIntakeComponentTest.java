@@ -43,14 +43,18 @@ class ShareIntakeComponentTest {
     private static final String TOPIC = "jobs";
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    /** Keeps acknowledgements by offset; an empty poll waits a little, as a real one would, instead of spinning. */
+    /**
+     * Keeps acknowledgements by offset and gives a renewed record back at the next poll, as the real consumer does; an
+     * empty poll waits a little, as a real one would, instead of spinning.
+     */
     static final class RecordingShareConsumer extends MockShareConsumer<String, byte[]> {
         final Map<Long, AcknowledgeType> acks = new ConcurrentHashMap<>();
         volatile int pollsReturningRecords;
 
         @Override
         public synchronized void acknowledge(ConsumerRecord<String, byte[]> record, AcknowledgeType type) {
-            if (type != AcknowledgeType.RENEW) acks.put(record.offset(), type);
+            if (type == AcknowledgeType.RENEW) addRecord(record); // as the real consumer: the next poll returns it
+            else acks.put(record.offset(), type);
         }
 
         @Override
@@ -100,6 +104,18 @@ class ShareIntakeComponentTest {
                 new RecordHeaders(), Optional.empty(), Optional.of((short) deliveryCount)));
     }
 
+    /**
+     * Two records that one poll returns together. The mock's methods lock the consumer itself, so holding that lock
+     * keeps the intake's poll from landing between them: a poll that took only the first would hold it until its lock
+     * renewal (15 s), and the test's timing would not be the one it means to check.
+     */
+    private void twoRecords(String first, int firstDeliveries, String second) {
+        synchronized (consumer) {
+            record(0, first, firstDeliveries);
+            record(1, second, 1);
+        }
+    }
+
     private static byte[] bytes(String jobId) {
         return WorkerTestKit.CODEC.encode(WorkerTestKit.request(jobId).build());
     }
@@ -114,8 +130,7 @@ class ShareIntakeComponentTest {
     @Test
     void aRecordIsAcceptedOnlyWhenItsJobIsDoneAndNothingMoreIsFetchedWhileRecordsAreHeld() throws Exception {
         start(3);
-        record(0, "j0", 1);
-        record(1, "j1", 1);
+        twoRecords("j0", 1, "j1");
         await(WAIT, "both jobs offered", () -> scheduler.offered.size() == 2);
         record(2, "j2", 1); // waits in the consumer: the intake holds j0 and j1
 
@@ -134,8 +149,7 @@ class ShareIntakeComponentTest {
     @Test
     void aRecordDeliveredMoreThanMaxDeliveriesIsDeadLetteredWithItsBytesThenRejected() throws Exception {
         start(3);
-        record(0, "crash-loop", 4);
-        record(1, "fine", 1);
+        twoRecords("crash-loop", 4, "fine");
         await(WAIT, "the rejection", () -> consumer.acks.containsKey(0L));
 
         assertThat(consumer.acks.get(0L)).isEqualTo(AcknowledgeType.REJECT);
@@ -152,8 +166,7 @@ class ShareIntakeComponentTest {
     @Test
     void aDrainAcceptsWhatFinishedAndReleasesTheRest() throws Exception {
         start(3);
-        record(0, "done", 1);
-        record(1, "unfinished", 1);
+        twoRecords("done", 1, "unfinished");
         await(WAIT, "both jobs offered", () -> scheduler.offered.size() == 2);
         finish("done");
         await(WAIT, "done accepted", () -> consumer.acks.containsKey(0L));
