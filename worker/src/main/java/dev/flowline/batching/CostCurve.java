@@ -9,7 +9,9 @@ import java.util.List;
  * moving average of rows and time per call. The chosen size is the smallest bin within {@link #TOLERANCE} of the
  * best rows per second among bins whose calls stay under the latency bound: on an accelerator, where rows are
  * nearly free, that is the ceiling; on a CPU, where a row costs the same batched or not, it is small, and the
- * ordering policy then decides who rides.
+ * ordering policy then decides who rides. While the device has time to spare (busy under {@link #SPARE_BELOW} of
+ * the last {@link DeviceBusy#TAU_NANOS}), a smaller size within {@link #SPARE_TOLERANCE} is chosen: see
+ * {@link #learned}.
  *
  * <p>Sizes between and above measured bins are read off a straight line through the two largest (time = a + c·rows),
  * so the traffic's own calls are enough. When it gives only one bin (calls always full), one call in
@@ -30,6 +32,10 @@ final class CostCurve {
     static final double OUTGROWN = 0.9;
     /** Time constant of the offered-rows meter (an exponentially decaying sum; rate = sum / tau). */
     static final long DEMAND_TAU_NANOS = 1_000_000_000L;
+    /** A device busy less than this share of the time has time to spare: calls may be a little slower per row. */
+    static final double SPARE_BELOW = 0.9;
+    /** On a device with time to spare, sizes this close to the best rows per second count as good enough. */
+    static final double SPARE_TOLERANCE = 0.07;
 
     private final int[] sizes;
     private final double[] meanNanos;
@@ -40,8 +46,16 @@ final class CostCurve {
     private long lastEndNanos = Long.MIN_VALUE;
     private double offeredRows;
     private long lastOfferNanos = Long.MIN_VALUE;
+    private final DeviceBusy device;
 
+    /** A curve whose calls are the only ones on the device. */
     CostCurve(int ceiling) {
+        this(ceiling, new DeviceBusy());
+    }
+
+    /** {@code device}: the busy meter of the device this group shares with others; this curve's calls are added to it. */
+    CostCurve(int ceiling, DeviceBusy device) {
+        this.device = device;
         List<Integer> s = new ArrayList<>();
         for (int b = 1; b < ceiling; b *= 2) s.add(b);
         s.add(ceiling);
@@ -54,6 +68,7 @@ final class CostCurve {
 
     /** A call of {@code rows} rows that took {@code nanos} and ended at {@code endNanos} (the scheduler's clock). */
     void record(int rows, long nanos, long endNanos) {
+        device.record(nanos, endNanos);
         lastEndNanos = endNanos;
         callCount++;
         int b = bin(rows);
@@ -136,12 +151,38 @@ final class CostCurve {
     }
 
     /**
+     * The call size to aim at: {@link #throughputSize} on a busy device; with time to spare, the smallest size up to
+     * it whose estimated rows per second (a full call of that size, {@link #estimateNanos}) come within
+     * {@link #SPARE_TOLERANCE} of the best of those sizes.
+     *
+     * <p>Why: every call a job rides is a step of its chain, so a smaller call shortens every job in it, while the
+     * rows per second it gives up only matter once the device is short of time. On the latent demo model's curve at
+     * 70% load this took the simulated p99 against request-level batching from 0.96 to 0.86 (median of 5 traces, every
+     * trace better); at 90% load the device is busier than {@link #SPARE_BELOW} and the throughput size is kept. On an
+     * accelerator the best size is also the smallest near it, so nothing changes; on the CPU curve (4 rows: 779 rows/s
+     * in 5.1 ms, 8 rows: 830 in 9.6 ms) the change is within what one trace to the next moves (0.90 → 0.91).
+     */
+    int learned(long maxCallNanos) {
+        int best = throughputSize(maxCallNanos);
+        if (lastEndNanos == Long.MIN_VALUE || device.fraction(lastEndNanos) >= SPARE_BELOW) return best;
+        double bestRate = 0;
+        for (int size : sizes) if (size <= best) bestRate = Math.max(bestRate, fullCallRate(size));
+        for (int size : sizes) if (size <= best && fullCallRate(size) >= (1 - SPARE_TOLERANCE) * bestRate) return size;
+        return best;
+    }
+
+    /** Rows per nanosecond of a call of exactly {@code rows} rows, as estimated. */
+    private double fullCallRate(int rows) {
+        return rows / (double) Math.max(1, estimateNanos(rows));
+    }
+
+    /**
      * The smallest measured bin within TOLERANCE of the best rows/s under the bound. The best counts the ceiling too
      * while it is not measured, extrapolated along the two largest measured bins (time = a + c·rows), since the
      * curve may still rise there; with fewer than two bins measured, or when no measured bin comes close, the
      * ceiling.
      */
-    int learned(long maxCallNanos) {
+    int throughputSize(long maxCallNanos) {
         double best = 0;
         int top = -1, below = -1;
         for (int b = 0; b < sizes.length; b++) {

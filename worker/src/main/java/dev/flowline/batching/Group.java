@@ -16,15 +16,16 @@ final class Group {
     /** What this group's calls cost, learned from them; sizes its CONTINUOUS calls. */
     final CostCurve curve;
 
-    Group(String key, VelocityModel model, int maxBatchRows) {
-        this(key, model, null, maxBatchRows);
+    /** {@code device}: the busy meter every group of the scheduler shares (they share one device). */
+    Group(String key, VelocityModel model, int maxBatchRows, DeviceBusy device) {
+        this(key, model, null, maxBatchRows, device);
     }
 
-    Group(String key, VelocityModel model, LatentDecoder decoder, int maxBatchRows) {
+    Group(String key, VelocityModel model, LatentDecoder decoder, int maxBatchRows, DeviceBusy device) {
         this.key = key;
         this.model = model;
         this.decoder = decoder;
-        this.curve = new CostCurve(maxBatchRows);
+        this.curve = new CostCurve(maxBatchRows, device);
     }
 
     /** {@link LearnedCost#VELOCITY} or {@link LearnedCost#DECODE}. */

@@ -33,6 +33,8 @@ final class SchedulerCore {
     private final SchedulerOptions options;
     private final long maxDelayNanos;
     private final long maxCallNanos;
+    /** How busy the device was lately, over every group's calls: sizes calls on a device with time to spare. */
+    private final DeviceBusy deviceBusy = new DeviceBusy();
     /** LEAST_SLACK_FIRST: deadline-first admission and early expiry of infeasible jobs. */
     private final boolean deadlineAware;
     /** In-flight jobs by id, in admission order. */
@@ -306,7 +308,7 @@ final class SchedulerCore {
         row.readyOrder = nextReadyOrder++;
         run.held.addLast(row);
         String key = DecodeExecutor.key(run.groupKey);
-        groups.computeIfAbsent(key, k -> new Group(k, run.model, run.decoder, options.maxBatchRows())).slots.add(row);
+        groups.computeIfAbsent(key, k -> new Group(k, run.model, run.decoder, options.maxBatchRows(), deviceBusy)).slots.add(row);
     }
 
     private static boolean finished(SampleSlot s) {
@@ -578,7 +580,7 @@ final class SchedulerCore {
 
     /** The group whose velocity calls carry the job's rows, made on first use. */
     private Group velocityGroup(JobRun run) {
-        return groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model, options.maxBatchRows()));
+        return groups.computeIfAbsent(run.groupKey, k -> new Group(k, run.model, options.maxBatchRows(), deviceBusy));
     }
 
     /** Rows of the sample's next evaluation, 0 when finished, -1 when its state throws (it then fails its job). */
@@ -614,7 +616,7 @@ final class SchedulerCore {
         s.readyOrder = nextReadyOrder++;
         slotsDirty = true; // leaves its velocity group at the next purge
         String key = DecodeExecutor.key(run.groupKey);
-        groups.computeIfAbsent(key, k -> new Group(k, run.model, run.decoder, options.maxBatchRows())).slots.add(s);
+        groups.computeIfAbsent(key, k -> new Group(k, run.model, run.decoder, options.maxBatchRows(), deviceBusy)).slots.add(s);
     }
 
     /** The one way a job ends with an outcome. */

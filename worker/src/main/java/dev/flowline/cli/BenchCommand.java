@@ -129,6 +129,10 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--sim-jobs", defaultValue = "2000", description = "Jobs per simulated trace, at least (default ${DEFAULT-VALUE}).")
         int simJobs;
 
+        @Option(names = "--sim-seeds", defaultValue = "3", description = "Simulated traces per load (seeds --seed, --seed + 1, ...): "
+                + "the headline ratios are their medians, each trace's are under 'simulated.seeds' (default ${DEFAULT-VALUE}).")
+        int simSeeds;
+
         @Option(names = "--baseline-model", paramLabel = "NAME", description = "Also measure this model side by side (alone at "
                 + "--max-batch-rows, and in a closed loop of the same mix): the JSON's 'baseline' says how much cheaper the "
                 + "model's rows and jobs are, e.g. fashion-mnist-latent against fashion-mnist.")
@@ -153,7 +157,8 @@ public final class BenchCommand implements Callable<Integer> {
                 SchedulerOptions scheduler = SchedulerOptions.defaults().withMaxBatchRows(maxBatchRows).withMaxDelayMicros(maxDelayMicros)
                         .withPolicy(policy);
                 SimulatedBatching.Options sim = new SimulatedBatching.Options(loads == null ? SimulatedBatching.DEFAULT_LOADS : loads,
-                        load, simJobs, seed, scheduler, WorkloadMix.DEFAULT, List.of(OrderingPolicy.values())).withQuality(qualityTable());
+                        load, simJobs, seed, scheduler, WorkloadMix.DEFAULT, List.of(OrderingPolicy.values())).withQuality(qualityTable())
+                        .withSeeds(simSeeds);
                 if (simulateOnly) {
                     SimulatedDevice.CostModel cost = simulatedCost(m, () -> BatchingBench.measureCostCurve(m.model(),
                             BatchingBench.DEFAULT_BATCH_SIZES, Math.max(0.05, seconds / 4), seed, System.err));
