@@ -71,6 +71,8 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     private final Set<RecordRef> rejectWhenDone = new HashSet<>();
     private boolean full;
     private boolean stopping;
+    /** The periodic recheck of a full scheduler's room (see {@link #recheckRoom}); -1 when not set. */
+    private long recheckTimer = -1;
 
     // ---- shared ----
     private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
@@ -111,6 +113,7 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
         thread = new Thread(() -> run(ctx, subscribed), "flowline-share-intake");
         thread.setDaemon(true);
         thread.start();
+        recheckTimer = vertx.setPeriodic(options.commitInterval().toMillis(), t -> recheckRoom());
         return subscribed.future();
     }
 
@@ -384,6 +387,18 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
         });
     }
 
+    /**
+     * Every {@code kafka.commitIntervalMs}, as the group intake's tick does: a full intake whose scheduler has room
+     * again admits what waits, in case a capacity signal was missed (otherwise it would hold its records, and fetch
+     * nothing, until their locks ran out).
+     */
+    private void recheckRoom() {
+        if (full && !stopping && scheduler.hasRoom()) {
+            full = false;
+            pump();
+        }
+    }
+
     /** Whether the consumer polled successfully (share groups have no assignment to show for readiness). Any thread. */
     @Override
     public boolean hasAssignment() {
@@ -424,6 +439,10 @@ public final class ShareIntakeVerticle extends VerticleBase implements JobIntake
     }
 
     private Future<Void> close(boolean release) {
+        if (recheckTimer >= 0) {
+            vertx.cancelTimer(recheckTimer);
+            recheckTimer = -1;
+        }
         if (thread == null) return Future.succeededFuture();
         if (!closeRequested) {
             releaseOnClose = release;

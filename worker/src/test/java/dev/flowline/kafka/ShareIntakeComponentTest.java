@@ -89,10 +89,13 @@ class ShareIntakeComponentTest {
     }
 
     private void start(int maxDeliveries) throws Exception {
+        start(KafkaOptions.defaults("mock:9092").withMaxDeliveries(maxDeliveries));
+    }
+
+    private void start(KafkaOptions options) throws Exception {
         RequestDecoder decoder = IntakeComponentTest.gaussDecoder("w-share-component");
         OutputPublisher publisher = new OutputPublisher(vertx, producer);
         List<JobOutcome> completions = new CopyOnWriteArrayList<>();
-        KafkaOptions options = KafkaOptions.defaults("mock:9092").withMaxDeliveries(maxDeliveries);
         intake = new ShareIntakeVerticle(options, TOPIC, "dead-letter", () -> consumer, scheduler, decoder, publisher,
                 CancelRegistry.defaults(), completions::add, metrics);
         vertx.deployVerticle(intake).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -161,6 +164,22 @@ class ShareIntakeComponentTest {
         byte[] b = new byte[original.remaining()];
         original.get(b);
         assertThat(b).isEqualTo(bytes("crash-loop"));
+    }
+
+    @Test
+    void aFullIntakeAdmitsWhatWaitsOnceTheSchedulerHasRoomEvenWhenTheCapacitySignalIsMissed() throws Exception {
+        scheduler.capacity = 1;
+        start(KafkaOptions.defaults("mock:9092").withCommitInterval(Duration.ofMillis(50)));
+        twoRecords("first", 1, "second"); // the second finds the scheduler full and waits in the intake
+        await(WAIT, "the first job offered", () -> scheduler.offered.size() == 1);
+        Thread.sleep(200); // the second job is decoded and refused meanwhile
+        assertThat(scheduler.offeredIds()).containsExactly("first");
+
+        // The job ends and its record is settled, but nobody calls capacityAvailable(): the signal is lost.
+        Job first = scheduler.running.removeFirst();
+        intake.markDone(JobTicket.of(first).record());
+        await(WAIT, "the waiting job admitted by the periodic recheck", () -> scheduler.offered.size() == 2);
+        assertThat(scheduler.offeredIds()).containsExactly("first", "second");
     }
 
     @Test
