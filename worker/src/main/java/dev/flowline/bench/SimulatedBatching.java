@@ -125,9 +125,8 @@ public final class SimulatedBatching {
         Map<String, Map<Double, OpenLoop.ModeResult>> sweep = new LinkedHashMap<>();
         List<CallCost> headlineCurve = List.of();
         for (double load : o.loads()) {
-            double rate = load * capacity / o.mix().meanRowsPerJob(guidance);
-            double seconds = Math.max(o.minJobs() / rate, 1.0);
-            ArrivalTrace trace = ArrivalTrace.poisson(o.seed(), rate, seconds, o.mix(), info.numClasses());
+            ArrivalTrace trace = trace(o, o.seed(), load, capacity, guidance, info.numClasses());
+            double seconds = trace.durationSeconds();
             List<String> labels = new ArrayList<>();
             for (OrderingPolicy p : o.policies()) labels.add("continuous-" + p.name().toLowerCase());
             if (!o.policies().contains(headlinePolicy)) labels.add("continuous-" + headlinePolicy.name().toLowerCase());
@@ -242,9 +241,8 @@ public final class SimulatedBatching {
                     c = sweep.get(continuous).get(load);
                     r = sweep.get("request").get(load);
                 } else {
-                    double rate = load * capacity / o.mix().meanRowsPerJob(guidance);
-                    double seconds = Math.max(o.minJobs() / rate, 1.0);
-                    ArrivalTrace trace = ArrivalTrace.poisson(seed, rate, seconds, o.mix(), standIn.info().numClasses());
+                    ArrivalTrace trace = trace(o, seed, load, capacity, guidance, standIn.info().numClasses());
+                    double seconds = trace.durationSeconds();
                     c = replay(standIn, cost, o.scheduler().withMode(BatchingMode.CONTINUOUS).withPolicy(policy), trace, o.mix(), service, seconds).result();
                     r = replay(standIn, cost, o.scheduler().withMode(BatchingMode.REQUEST).withPolicy(policy), trace, o.mix(), service, seconds).result();
                 }
@@ -277,10 +275,13 @@ public final class SimulatedBatching {
     }
 
     private static double median(List<Double> values) {
-        List<Double> v = new ArrayList<>(values);
-        v.sort(Double::compare);
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+        return BatchingRepeats.median(values.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /** A Poisson trace of the mix at {@code load} of the device's capacity: at least {@code o.minJobs()} jobs, at least 1 s. */
+    private static ArrivalTrace trace(Options o, long seed, double load, double capacity, boolean guidance, int numClasses) {
+        double rate = load * capacity / o.mix().meanRowsPerJob(guidance);
+        return ArrivalTrace.poisson(seed, rate, Math.max(o.minJobs() / rate, 1.0), o.mix(), numClasses);
     }
 
     /**
@@ -380,9 +381,8 @@ public final class SimulatedBatching {
         int[] minSteps = new int[mix.entries().size()];
         minSteps[ranged] = Math.max(1, e.steps() / 8);
         long targetMs = Math.max(1, Math.round(OpenLoop.SLO_FACTOR * service[ranged]));
-        double rate = ADAPTIVE_LOAD * capacity / mix.meanRowsPerJob(guidance);
-        double seconds = Math.max(o.minJobs() / rate, 1.0);
-        ArrivalTrace trace = ArrivalTrace.poisson(o.seed(), rate, seconds, mix, standIn.info().numClasses());
+        ArrivalTrace trace = trace(o, o.seed(), ADAPTIVE_LOAD, capacity, guidance, standIn.info().numClasses());
+        double seconds = trace.durationSeconds();
         SchedulerOptions options = o.scheduler().withMode(BatchingMode.CONTINUOUS);
         Run fixed = replay(standIn, cost, options, trace, mix, service, seconds);
         Run adaptive = replay(standIn, cost, options.withLatencyTargetMillis(targetMs), trace, mix, service, seconds, minSteps);
@@ -466,9 +466,8 @@ public final class SimulatedBatching {
     static Map<String, Object> dedup(AnalyticGaussianModel standIn, SimulatedDevice.CostModel cost, Options o,
                                      double capacity, double[] service) {
         boolean guidance = standIn.info().supportsGuidance();
-        double rate = o.headline() * capacity / o.mix().meanRowsPerJob(guidance);
-        double seconds = Math.max(o.minJobs() / rate, 1.0);
-        ArrivalTrace base = ArrivalTrace.poisson(o.seed(), rate, seconds, o.mix(), standIn.info().numClasses());
+        ArrivalTrace base = trace(o, o.seed(), o.headline(), capacity, guidance, standIn.info().numClasses());
+        double seconds = base.durationSeconds();
         java.util.SplittableRandom random = new java.util.SplittableRandom(o.seed() ^ 0x5DEECE66DL);
         List<ArrivalTrace.Arrival> arrivals = new ArrayList<>(base.size());
         int repeated = 0;
