@@ -207,8 +207,8 @@ public final class SimulatedBatching {
         for (CallCost p : headlineCurve) {
             Map<String, Object> point = new LinkedHashMap<>();
             point.put("rows", p.rows());
-            point.put("mean_rows", p.meanRows());
-            point.put("ms_per_call", p.meanMillis());
+            point.put("mean_rows", p.rowsPerCall());
+            point.put("ms_per_call", p.millisPerCall());
             point.put("calls", p.calls());
             curve.add(point);
         }

@@ -229,7 +229,7 @@ class SimulatedPolicyTest {
         assertThat(cpu.outcomes.batches.subList(2, cpu.outcomes.batches.size())).allSatisfy(b -> assertThat(b.rows()).isEqualTo(1));
         assertThat(accelerator.outcomes.batches.subList(2, accelerator.outcomes.batches.size())).allSatisfy(b -> assertThat(b.rows()).isEqualTo(40));
         assertThat(cpu.sim.costCurves().get("m[4]fp32")).extracting(CallCost::rows).contains(1, 16);
-        assertThat(cpu.sim.costCurves().get("m[4]fp32").getFirst().meanMillis()).isEqualTo(1.02, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(cpu.sim.costCurves().get("m[4]fp32").getFirst().millisPerCall()).isEqualTo(1.02, org.assertj.core.data.Offset.offset(1e-9));
 
         // As exported to metrics and telemetry: the device's own line back (exact here, as the device is linear and
         // a bin's moving averages of rows and time stay on that line), and the call size each device gets.
