@@ -1,6 +1,7 @@
 package dev.flowline.batching;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -108,14 +109,14 @@ final class CostCurve {
     }
 
     private static long lowerMedian(long[] window, int n) {
-        long[] v = java.util.Arrays.copyOf(window, n);
-        java.util.Arrays.sort(v);
+        long[] v = Arrays.copyOf(window, n);
+        Arrays.sort(v);
         return v[(n - 1) / 2];
     }
 
     private static int lowerMedian(int[] window, int n) {
-        int[] v = java.util.Arrays.copyOf(window, n);
-        java.util.Arrays.sort(v);
+        int[] v = Arrays.copyOf(window, n);
+        Arrays.sort(v);
         return v[(n - 1) / 2];
     }
 
@@ -213,7 +214,7 @@ final class CostCurve {
      * bin's calls carry are the traffic's, not the device's: on the accelerator-like model at 70% load the top bin's
      * calls carried 33 of 64 rows (8.3 rows/ms, where a full call gives 13), the 32-row bin came within the
      * tolerance of it and was chosen, and its 8.1 rows/ms could not carry the 8.8 offered: the queue grew until the
-     * top bin went stale 1,024 calls later (simulated p99 against request-level 1.12 on that trace, 0.50 before).
+     * top bin went stale 1,024 calls later (simulated p99 against request-level 1.12 on that trace; 0.49 judged this way).
      */
     private double capacityRate(int b, long maxCallNanos) {
         double measured = rate(b);
