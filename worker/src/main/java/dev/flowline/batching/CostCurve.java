@@ -45,7 +45,7 @@ final class CostCurve {
     private final double[] typicalNanos;
     private final double[] typicalRows;
     private final long[][] windowNanos;
-    private final int[][] windowRows;
+    private final long[][] windowRows;
     private final long[] calls;
     private final long[] lastCall;
     private final long[] lastMeasured;
@@ -72,7 +72,7 @@ final class CostCurve {
         typicalNanos = new double[sizes.length];
         typicalRows = new double[sizes.length];
         windowNanos = new long[sizes.length][WINDOW];
-        windowRows = new int[sizes.length][WINDOW];
+        windowRows = new long[sizes.length][WINDOW];
         calls = new long[sizes.length];
         lastCall = new long[sizes.length];
         lastMeasured = new long[sizes.length];
@@ -110,12 +110,6 @@ final class CostCurve {
 
     private static long lowerMedian(long[] window, int n) {
         long[] v = Arrays.copyOf(window, n);
-        Arrays.sort(v);
-        return v[(n - 1) / 2];
-    }
-
-    private static int lowerMedian(int[] window, int n) {
-        int[] v = Arrays.copyOf(window, n);
         Arrays.sort(v);
         return v[(n - 1) / 2];
     }
